@@ -1,0 +1,70 @@
+"""Events: named thresholds and blow-up detection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Fires when ``variable`` crosses ``value`` (``direction`` +1 rising, -1 falling,
+    0 either way). A terminal threshold stops the run (or, in an ensemble, freezes
+    that member)."""
+
+    variable: str
+    value: float
+    name: str | None = None
+    direction: int = 1
+    terminal: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.variable} crosses {self.value:g}"
+
+    def indicator(self, ns: dict[str, Any], y: np.ndarray) -> np.ndarray:
+        v = np.asarray(ns[self.variable], dtype=float)
+        return np.broadcast_to(v - self.value, y.shape[1:])
+
+
+@dataclass(frozen=True)
+class BlowUp:
+    """A run blows up when any stock's magnitude passes ``max_value``, a stock declared
+    ``positive`` grows faster than ``max_growth_rate`` (relative, per time unit), or a
+    value stops being finite. Always terminal: the run stops at a reported event
+    instead of returning inf or NaN."""
+
+    max_value: float = 1e100
+    max_growth_rate: float | None = 1e3
+
+    label = "blow-up"
+    direction = 1
+    terminal = True
+
+    def indicator(self, ns: dict[str, Any], y: np.ndarray, dy: np.ndarray,
+                  positive: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            size = np.log(np.abs(y) + 1e-300) - np.log(self.max_value)
+            g = size.max(axis=0)
+            if self.max_growth_rate is not None and positive.any():
+                rate = np.abs(dy[positive]) / np.maximum(np.abs(y[positive]), 1e-300)
+                g = np.maximum(g, np.log(np.maximum(rate.max(axis=0), 1e-300)) - np.log(self.max_growth_rate))
+        bad = ~np.isfinite(y).all(axis=0) | ~np.isfinite(dy).all(axis=0)
+        return np.where(bad | np.isnan(g), 1.0, g)
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event that happened: what, when, and in which ensemble member."""
+
+    name: str
+    time: float
+    kind: str  # "threshold", "blow-up", "singularity", "watchdog"
+    run: int = 0
+    detail: str = ""
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "time": self.time, "kind": self.kind, "run": self.run,
+                "detail": self.detail}

@@ -1,0 +1,340 @@
+"""The integrators: fixed-step Euler/RK4 with system-dynamics semantics, and adaptive
+scipy solvers stepped one step at a time so that events, breakpoints, blow-ups and
+stalls are handled here rather than lost inside ``solve_ivp``.
+
+Every run is an ensemble of N members (a single run has N = 1): parameters are
+arrays of shape (N,), states have shape (n_states, N), and the same equation
+functions are evaluated once per step for all members. A member that hits a
+terminal event is frozen (its derivatives become zero) and the others go on; the
+run stops when every member is frozen.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import integrate as _ivp
+from scipy.optimize import brentq
+
+from . import functions
+from .events import BlowUp, Event, Threshold
+
+ADAPTIVE_METHODS = {"RK45": _ivp.RK45, "RK23": _ivp.RK23, "DOP853": _ivp.DOP853,
+                    "Radau": _ivp.Radau, "BDF": _ivp.BDF, "LSODA": _ivp.LSODA}
+FIXED_METHODS = ("euler", "rk4")
+
+
+class _Watchdog(Exception):
+    pass
+
+
+@dataclass
+class Trajectory:
+    """Raw integration output: saved times and states, and what happened."""
+
+    times: np.ndarray                      # (T,)
+    states: np.ndarray                     # (T, n_states, N)
+    stop_time: np.ndarray                  # (N,) time each member stopped (the end if it ran through)
+    events: list[Event] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def save_times(start: float, stop: float, saveper: float) -> np.ndarray:
+    n = int(round((stop - start) / saveper))
+    if not np.isclose(start + n * saveper, stop, rtol=0, atol=1e-9 * max(1.0, abs(stop))):
+        raise ValueError(f"stop - start = {stop - start:g} is not a whole number of saveper = {saveper:g}")
+    return start + saveper * np.arange(n + 1)
+
+
+def find_breakpoints(plan, params: dict, fixed: dict, y0: np.ndarray, start: float) -> list[float]:
+    """Switching times of step/ramp/pulse helpers, found by evaluating the model once."""
+    functions._breakpoint_log = []
+    try:
+        plan.evaluate(start, y0, params, fixed)
+        found = functions._breakpoint_log
+    finally:
+        functions._breakpoint_log = None
+    times: set[float] = set()
+    for value in found:
+        times.update(float(v) for v in np.ravel(value) if np.isfinite(v))
+    return sorted(times)
+
+
+class _System:
+    """The right-hand side and event indicators for N members at once."""
+
+    def __init__(self, plan, params, fixed, n, blowup, thresholds, log_mask, max_evaluations,
+                 max_seconds):
+        self.plan, self.params, self.fixed, self.n = plan, params, fixed, n
+        self.blowup, self.thresholds = blowup, list(thresholds)
+        self.log_mask = log_mask                      # (n_states,) integrate ln(S)
+        self.active = np.ones(n, dtype=bool)
+        self.nfev = 0
+        self.max_evaluations, self.max_seconds = max_evaluations, max_seconds
+        self.started = _time.perf_counter()
+
+    def to_states(self, z: np.ndarray) -> np.ndarray:
+        y = z.reshape(-1, self.n).copy()
+        if self.log_mask.any():
+            with np.errstate(over="ignore"):
+                y[self.log_mask] = np.exp(y[self.log_mask])
+        return y
+
+    def to_solver(self, y: np.ndarray) -> np.ndarray:
+        z = y.copy()
+        if self.log_mask.any():
+            with np.errstate(divide="ignore"):
+                z[self.log_mask] = np.log(y[self.log_mask])
+        return z
+
+    def state_derivatives(self, t: float, y: np.ndarray) -> tuple[dict, np.ndarray]:
+        self.nfev += 1
+        if self.nfev > self.max_evaluations:
+            raise _Watchdog(f"more than {self.max_evaluations} right-hand-side evaluations")
+        if self.max_seconds is not None and _time.perf_counter() - self.started > self.max_seconds:
+            raise _Watchdog(f"more than {self.max_seconds:g} s of wall time")
+        with np.errstate(all="ignore"):
+            ns = self.plan.evaluate(t, y, self.params, self.fixed)
+            dy = self.plan.derivatives(ns, y)
+        dy[:, ~self.active] = 0.0
+        return ns, dy
+
+    def rhs(self, t: float, z: np.ndarray) -> np.ndarray:
+        y = self.to_states(z)
+        _, dy = self.state_derivatives(t, y)
+        if self.log_mask.any():
+            with np.errstate(all="ignore"):
+                dy[self.log_mask] = dy[self.log_mask] / y[self.log_mask]
+        # A non-finite derivative would poison the solver; the blow-up indicator
+        # reports it, so give the solver a finite value here.
+        return np.nan_to_num(dy, nan=0.0, posinf=1e300, neginf=-1e300).ravel()
+
+    def indicators(self, t: float, y: np.ndarray) -> np.ndarray:
+        """(n_events, N): event functions; a sign change is a crossing."""
+        ns, dy = self.state_derivatives(t, y)
+        rows = [th.indicator(ns, y) for th in self.thresholds]
+        rows.append(self.blowup.indicator(ns, y, dy, self.plan.positive))
+        return np.array(rows, dtype=float)
+
+    @property
+    def specs(self) -> list:
+        return [*self.thresholds, self.blowup]
+
+
+def _crossed(spec, g_old: np.ndarray, g_new: np.ndarray) -> np.ndarray:
+    up = (g_old < 0) & (g_new >= 0)
+    down = (g_old > 0) & (g_new <= 0)
+    return {1: up, -1: down}.get(spec.direction, up | down)
+
+
+def _event(spec, t: float, member: int) -> Event:
+    kind = "blow-up" if isinstance(spec, BlowUp) else "threshold"
+    return Event(spec.label, float(t), kind, member)
+
+
+def integrate(plan, params: dict, fixed: dict, y0: np.ndarray, start: float, stop: float, *,
+              method: str, dt: float | None, saveper: float, rtol: float, atol: Any,
+              log_space: bool, max_step: float, thresholds: list[Threshold], blowup: BlowUp,
+              breakpoints: list[float], max_evaluations: int, max_seconds: float | None) -> Trajectory:
+    n = y0.shape[1]
+    log_mask = plan.positive & log_space & (method not in FIXED_METHODS)
+    if log_mask.any() and (y0[log_mask] <= 0).any():
+        bad = [plan.state_names[i] for i in np.flatnonzero(log_mask) if (y0[i] <= 0).any()]
+        raise ValueError(f"stocks declared positive start at or below zero: {', '.join(bad)}")
+    system = _System(plan, params, fixed, n, blowup, thresholds, log_mask, max_evaluations,
+                     max_seconds)
+    if method in FIXED_METHODS:
+        if dt is None:
+            raise ValueError(f"method {method!r} needs a time step dt")
+        return _fixed_step(system, y0, start, stop, dt, saveper, method)
+    if method not in ADAPTIVE_METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of "
+                         f"{', '.join([*ADAPTIVE_METHODS, *FIXED_METHODS])}")
+    return _adaptive(system, y0, start, stop, saveper, method, rtol, atol, max_step, breakpoints)
+
+
+# ---------------------------------------------------------------------- fixed step
+def _fixed_step(system: _System, y0, start, stop, dt, saveper, method) -> Trajectory:
+    steps = int(round((stop - start) / dt))
+    per_save = int(round(saveper / dt))
+    if not np.isclose(per_save * dt, saveper, rtol=1e-9):
+        raise ValueError(f"saveper {saveper:g} must be a whole multiple of dt {dt:g}")
+    save_at = save_times(start, start + steps * dt, per_save * dt)
+    plan, n = system.plan, system.n
+    out = np.empty((len(save_at), len(plan.state_names), n))
+    stop_time = np.full(n, start + steps * dt)
+    events: list[Event] = []
+    y = y0.copy()
+    g_old = None
+    last_saved = -1
+
+    def f(t, yy):
+        return system.state_derivatives(t, yy)[1]
+
+    for k in range(steps + 1):
+        t = start + k * dt
+        ns, dy = system.state_derivatives(t, y)
+        g = np.array([*(th.indicator(ns, y) for th in system.thresholds),
+                      system.blowup.indicator(ns, y, dy, plan.positive)])
+        if g_old is not None:
+            for spec, go, gn in zip(system.specs, g_old, g):
+                for m in np.flatnonzero(_crossed(spec, go, gn) & system.active):
+                    frac = go[m] / (go[m] - gn[m]) if np.isfinite(gn[m]) and go[m] != gn[m] else 1.0
+                    te = t - dt + dt * float(np.clip(frac, 0.0, 1.0))
+                    events.append(_event(spec, te, m))
+                    if spec.terminal:
+                        system.active[m] = False
+                        stop_time[m] = t
+        else:  # already past a blow-up bound at the start
+            for m in np.flatnonzero(g[-1] >= 0):
+                events.append(_event(system.blowup, t, m))
+                system.active[m] = False
+                stop_time[m] = t
+        g_old = g
+        if k % per_save == 0:
+            last_saved = k // per_save
+            out[last_saved] = y
+        if k == steps or not system.active.any():
+            break
+        if method == "euler":
+            y_new = y + dt * dy
+        else:
+            k1 = dy
+            k2 = f(t + dt / 2, y + dt / 2 * k1)
+            k3 = f(t + dt / 2, y + dt / 2 * k2)
+            k4 = f(t + dt, y + dt * k3)
+            y_new = y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        if plan.non_negative.any():
+            y_new[plan.non_negative] = np.maximum(y_new[plan.non_negative], 0.0)
+        bad = ~np.isfinite(y_new).all(axis=0) & system.active
+        for m in np.flatnonzero(bad):
+            events.append(Event("blow-up", t + dt, "blow-up", m, "a state became non-finite"))
+            stop_time[m] = t + dt
+        system.active &= ~bad
+        y = np.where(system.active, y_new, y)
+    out[last_saved + 1:] = y  # members all stopped early: hold their final state
+    stats = {"method": method, "dt": dt, "nfev": system.nfev, "steps": k, "status": "completed"}
+    return Trajectory(save_at, out, stop_time, events, stats)
+
+
+# ---------------------------------------------------------------------- adaptive
+def _adaptive(system: _System, y0, start, stop, saveper, method, rtol, atol, max_step,
+              breakpoints) -> Trajectory:
+    n, n_states = system.n, y0.shape[0]
+    save_at = save_times(start, stop, saveper)
+    out = np.empty((len(save_at), n_states, n))
+    out[0] = y0
+    next_save = 1
+    stop_time = np.full(n, stop)
+    events: list[Event] = []
+    atol_arr = _absolute_tolerances(system, y0, rtol, atol)
+    bounds = sorted({b for b in breakpoints if start < b < stop} | {stop})
+    z = system.to_solver(y0).ravel()
+    t = start
+    steps = 0
+    status = "completed"
+    g_old = system.indicators(t, y0)
+    for m in np.flatnonzero(g_old[-1] >= 0):
+        events.append(_event(system.blowup, t, m))
+        system.active[m] = False
+        stop_time[m] = t
+
+    while t < stop and system.active.any():
+        seg_end = next(b for b in bounds if b > t)
+        solver = ADAPTIVE_METHODS[method](system.rhs, t, z, seg_end, rtol=rtol, atol=atol_arr,
+                                          max_step=max_step)
+        restart = False
+        stalled = 0
+        while solver.status == "running" and not restart:
+            try:
+                message = solver.step()
+            except _Watchdog as err:
+                message, solver.status = str(err), "watchdog"
+            steps += 1
+            if solver.status in ("failed", "watchdog"):
+                kind = "watchdog" if solver.status == "watchdog" else "singularity"
+                status = kind
+                for m in np.flatnonzero(system.active):
+                    events.append(Event(kind, float(solver.t), kind, m, str(message)))
+                    stop_time[m] = float(solver.t)
+                system.active[:] = False
+                break
+            t_old, t_new = float(solver.t_old), float(solver.t)
+            stalled = stalled + 1 if t_new - t_old <= 8 * np.spacing(abs(t_new)) else 0
+            if stalled > 50:  # LSODA's failure mode past a singularity: time stops advancing
+                for m in np.flatnonzero(system.active):
+                    events.append(Event("singularity", t_new, "singularity", m,
+                                        "the step size shrank to zero (time stopped advancing)"))
+                    stop_time[m] = t_new
+                system.active[:] = False
+                status = "singularity"
+                break
+            dense = solver.dense_output()
+            y_new = system.to_states(solver.y)
+            g_new = system.indicators(t_new, y_new)
+            t_end, terminal_members = t_new, []
+            crossings = []
+            for e, spec in enumerate(system.specs):
+                for m in np.flatnonzero(_crossed(spec, g_old[e], g_new[e]) & system.active):
+                    te = _locate(system, dense, e, m, t_old, t_new, g_old[e, m], g_new[e, m])
+                    crossings.append((te, spec, m))
+            terminal = [c for c in crossings if c[1].terminal]
+            if terminal:
+                t_end = min(c[0] for c in terminal)
+                terminal_members = [c[2] for c in terminal if c[0] <= t_end]
+            for te, spec, m in sorted(crossings, key=lambda c: c[0]):
+                if te <= t_end:
+                    events.append(_event(spec, te, m))
+            while next_save < len(save_at) and save_at[next_save] <= t_end + 1e-12 * max(1, abs(t_end)):
+                out[next_save] = system.to_states(dense(min(save_at[next_save], t_new)))
+                next_save += 1
+            if terminal_members:
+                z = dense(t_end) if t_end < t_new else solver.y
+                for m in terminal_members:
+                    system.active[m] = False
+                    stop_time[m] = t_end
+                t, restart = t_end, True
+                g_old = system.indicators(t, system.to_states(z))
+            else:
+                g_old = g_new
+        if not restart and solver.status == "finished":
+            t, z = float(solver.t), solver.y
+    if next_save < len(save_at):  # stopped early: hold each member's final state
+        out[next_save:] = system.to_states(z) if system.n else out[next_save - 1]
+    stats = {"method": method, "rtol": rtol, "nfev": system.nfev, "steps": steps, "status": status,
+             "log_space_states": [system.plan.state_names[i] for i in np.flatnonzero(system.log_mask)]}
+    return Trajectory(save_at, out, stop_time, events, stats)
+
+
+def _absolute_tolerances(system: _System, y0: np.ndarray, rtol: float, atol: Any) -> np.ndarray:
+    """Per-state absolute tolerance: relative to each stock's own scale (stocks span 1e0
+    to 1e40), and plain ``rtol`` on log-space states, where it is a relative error."""
+    if atol is not None:
+        a = np.broadcast_to(np.asarray(atol, dtype=float).reshape(-1, 1) if np.ndim(atol) else atol,
+                            y0.shape)
+        return np.array(a, dtype=float).ravel()
+    scale = np.abs(y0).max(axis=1, keepdims=True)
+    floor = 1e-9 * max(float(scale.max()), 1e-300)
+    a = rtol * np.maximum(scale, floor) * np.ones_like(y0)
+    a[system.log_mask] = rtol
+    return np.maximum(a, 1e-300).ravel()
+
+
+def _locate(system: _System, dense, e: int, m: int, t0: float, t1: float, g0: float, g1: float) -> float:
+    """Crossing time of event ``e`` for member ``m``: exact (brentq on the dense output)
+    for single runs, linear in time for ensembles (which share one step for all members)."""
+    if not (np.isfinite(g0) and np.isfinite(g1)) or g0 == g1:
+        return t1
+    if system.n > 1:
+        return t0 + (t1 - t0) * float(np.clip(g0 / (g0 - g1), 0.0, 1.0))
+
+    def g(t):
+        return float(system.indicators(t, system.to_states(dense(t)))[e, m])
+
+    try:
+        return float(brentq(g, t0, t1, xtol=1e-12 * max(1.0, abs(t1)), rtol=1e-12))
+    except ValueError:
+        return t1

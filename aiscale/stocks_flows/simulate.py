@@ -1,0 +1,204 @@
+"""Running a model: single runs returning a :class:`Result`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .events import BlowUp, Event, Threshold
+from .integrate import FIXED_METHODS, Trajectory, find_breakpoints, integrate
+
+if TYPE_CHECKING:
+    from .model import Model
+
+DEFAULT_METHOD = "RK45"  # not LSODA: it never returns after a finite-time blow-up
+
+
+@dataclass
+class Result:
+    """One simulation: a frame of every public variable over time, plus context."""
+
+    frame: pd.DataFrame
+    parameters: dict[str, float]
+    events: list[Event] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.Series:
+        return self.frame[name]
+
+    @property
+    def blew_up(self) -> bool:
+        return any(e.kind in ("blow-up", "singularity", "watchdog") for e in self.events)
+
+    def event_time(self, name: str) -> float | None:
+        """Time of the first event called ``name``, or None."""
+        return next((e.time for e in self.events if e.name == name), None)
+
+    def write(self, path: str | os.PathLike, format: str | None = None) -> Path:
+        """Write the frame to CSV or Parquet (by suffix or ``format``) atomically, and
+        the metadata, parameters, events and solver statistics to ``<path>.json``."""
+        path = Path(path)
+        fmt = format or path.suffix.lstrip(".").lower()
+        if fmt not in ("csv", "parquet"):
+            raise ValueError(f"unknown output format {fmt!r}: use .csv or .parquet")
+        writer = (lambda p: self.frame.to_csv(p)) if fmt == "csv" else (
+            lambda p: self.frame.to_parquet(p))
+        atomic_write(path, writer)
+        meta = {"metadata": self.metadata, "parameters": self.parameters,
+                "events": [e.as_dict() for e in self.events], "stats": self.stats}
+        atomic_write(path.with_suffix(path.suffix + ".json"),
+                     lambda p: Path(p).write_text(json.dumps(meta, indent=2, default=_jsonable)))
+        return path
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    return str(x)
+
+
+def atomic_write(path: str | os.PathLike, write: Any) -> None:
+    """Call ``write(tmp_path)`` then rename into place: a failed write leaves no file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def prepare(model: Model, parameters: Mapping[str, Any] | None, n: int | None = None
+            ) -> tuple[dict[str, np.ndarray], int]:
+    """Parameter arrays of shape (N,), validated (names and ranges)."""
+    model.build()
+    overrides = dict(parameters or {})
+    arrays = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in overrides.items()}
+    sizes = {a.shape[0] for a in arrays.values() if a.shape[0] != 1}
+    if len(sizes) > 1:
+        raise ValueError(f"parameter arrays have different lengths: {sorted(sizes)}")
+    n = n or (sizes.pop() if sizes else 1)
+    params = {}
+    for name, p in model.parameters.items():
+        params[name] = np.full(n, p.value)
+    for name, values in arrays.items():
+        p = model.parameter_named(name)  # unknown names raise, with a suggestion
+        from .model import _check_range
+        for v in (values.min(), values.max()):
+            _check_range(p, float(v))
+        params[name] = np.broadcast_to(values, (n,)).astype(float)
+    return params, n
+
+
+def simulate(model: Model, start: float = 0.0, stop: float = 100.0, *, method: str = DEFAULT_METHOD,
+             dt: float | None = None, saveper: float | None = None, parameters: Mapping[str, Any] | None = None,
+             rtol: float = 1e-6, atol: Any = None, log_space: bool = True, max_step: float = np.inf,
+             events: Sequence[Threshold] = (), blowup: BlowUp | None = None,
+             breakpoints: Iterable[float] = (), max_evaluations: int = 2_000_000,
+             max_seconds: float | None = 300.0) -> Result:
+    """Simulate ``model`` from ``start`` to ``stop``.
+
+    ``method``: ``"euler"`` or ``"rk4"`` (fixed step ``dt``, saving every ``saveper``,
+    as Vensim, Stella and PySD do) or a scipy method (``RK45``, ``RK23``, ``DOP853``,
+    ``Radau``, ``BDF``, ``LSODA``) with tolerances scaled per stock and, with
+    ``log_space``, the logarithm of stocks declared ``positive`` integrated instead.
+    ``events``: thresholds to report (terminal ones stop the run). ``blowup``: when a run
+    counts as blown up (always terminal). Step/ramp/pulse switching times and
+    ``breakpoints`` are never stepped over.
+    """
+    trajectory, params = _run(model, start, stop, method=method, dt=dt, saveper=saveper,
+                              parameters=parameters, rtol=rtol, atol=atol, log_space=log_space,
+                              max_step=max_step, events=events, blowup=blowup,
+                              breakpoints=breakpoints, max_evaluations=max_evaluations,
+                              max_seconds=max_seconds)
+    stop_at = float(trajectory.stop_time[0])
+    keep = trajectory.times <= stop_at + 1e-12
+    times, states = trajectory.times[keep], trajectory.states[keep]
+    if stop_at < trajectory.times[-1] and (len(times) == 0 or times[-1] < stop_at):
+        # end the frame at the event that stopped the run, with the state held there
+        times = np.append(times, stop_at)
+        states = np.concatenate([states, trajectory.states[keep.sum():keep.sum() + 1]])
+    frame = outputs_frame(model, times, states[:, :, 0], {k: v[0] for k, v in params.items()},
+                          trajectory)
+    return Result(frame, {k: float(v[0]) for k, v in params.items()}, trajectory.events,
+                  trajectory.stats, run_metadata(model, params, method, dt, saveper, rtol, trajectory))
+
+
+def _run(model: Model, start: float, stop: float, *, method, dt, saveper, parameters, rtol, atol,
+         log_space, max_step, events, blowup, breakpoints, max_evaluations, max_seconds,
+         n: int | None = None) -> tuple[Trajectory, dict]:
+    if stop <= start:
+        raise ValueError(f"stop ({stop}) must be after start ({start})")
+    params, n = prepare(model, parameters, n)
+    plan = model.plan
+    for th in events:
+        if th.variable not in plan.dynamic_names:
+            from .errors import unknown_name
+            raise unknown_name("event variable", th.variable, plan.public_names)
+    y0, fixed = plan.initial_state(params, start, n)
+    if saveper is None:
+        saveper = dt if dt is not None else min(1.0, (stop - start) / 100)
+    bps = sorted(set(breakpoints) | set(find_breakpoints(plan, params, fixed, y0, start)))
+    trajectory = integrate(plan, params, fixed, y0, float(start), float(stop), method=method, dt=dt,
+                           saveper=saveper, rtol=rtol, atol=atol, log_space=log_space,
+                           max_step=max_step, thresholds=list(events), blowup=blowup or BlowUp(),
+                           breakpoints=bps, max_evaluations=max_evaluations, max_seconds=max_seconds)
+    trajectory.stats["fixed"] = fixed
+    return trajectory, params
+
+
+def evaluate_outputs(model: Model, times: np.ndarray, states: np.ndarray, params: Mapping[str, Any],
+                     fixed: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Every variable at every saved time, in one vectorised evaluation.
+
+    ``states`` has shape (T, n_states, N) or (T, n_states); parameters broadcast over time.
+    """
+    plan = model.plan
+    y = np.moveaxis(states, 1, 0)                     # (n_states, T[, N])
+    t = times.reshape((-1,) + (1,) * (y.ndim - 2))
+    with np.errstate(all="ignore"):
+        ns = plan.evaluate(t, y, params, fixed)
+    shape = y.shape[1:]
+    return {name: np.broadcast_to(np.asarray(ns[name], dtype=float), shape)
+            for name in plan.public_names}
+
+
+def outputs_frame(model: Model, times: np.ndarray, states: np.ndarray, params: Mapping[str, Any],
+                  trajectory: Trajectory) -> pd.DataFrame:
+    fixed = {k: v[0] for k, v in trajectory.stats.get("fixed", {}).items()}
+    values = evaluate_outputs(model, times, states, params, fixed)
+    frame = pd.DataFrame(values, index=pd.Index(times, name="time"))
+    return frame
+
+
+def parameter_hash(params: Mapping[str, Any]) -> str:
+    """A short hash of the parameter values a run used, for its metadata."""
+    text = json.dumps({k: np.asarray(v).tolist() for k, v in sorted(params.items())})
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def run_metadata(model: Model, params: Mapping[str, Any], method: str, dt, saveper, rtol,
+                 trajectory: Trajectory) -> dict:
+    from .. import __version__
+    meta = {"model": model.name, "aiscale_version": __version__, "parameter_hash": parameter_hash(params),
+            "method": method, "time_unit": model.time_unit}
+    if method in FIXED_METHODS:
+        meta.update(dt=dt, saveper=saveper)
+    else:
+        meta.update(rtol=rtol, log_space_states=trajectory.stats.get("log_space_states", []))
+    return meta
