@@ -66,5 +66,5 @@ class Event:
     detail: str = ""
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "time": self.time, "kind": self.kind, "run": self.run,
+        return {"name": self.name, "time": float(self.time), "kind": self.kind, "run": int(self.run),
                 "detail": self.detail}

@@ -85,11 +85,20 @@ class Symbol:
     def __ge__(self, o): return self._cmp(o, ">=")
     def __lt__(self, o): return self._cmp(o, "<")
     def __le__(self, o): return self._cmp(o, "<=")
+    # Without these, ``x == 0`` on a symbol fell back to identity and traced to a
+    # constant (``IF 0 THEN ...``): a silently wrong export.
+    def __eq__(self, o): return self._cmp(o, "=")  # type: ignore[override]
+    def __ne__(self, o): return self._cmp(o, "<>")  # type: ignore[override]
+    __hash__ = None  # type: ignore[assignment]
 
+    # AND and OR operands are parenthesised unless they are comparisons or tighter:
+    # PySD gives AND and OR the same precedence, so ``a AND b OR c`` would be misread.
     def __and__(self, o): return Symbol(f"{_wrap(self, 3)} AND {_wrap(_sym(o), 3)}", _PREC["and"])
     def __rand__(self, o): return _sym(o).__and__(self)
-    def __or__(self, o): return Symbol(f"{_wrap(self, 2)} OR {_wrap(_sym(o), 2)}", _PREC["or"])
+    def __or__(self, o): return Symbol(f"{_wrap(self, 3)} OR {_wrap(_sym(o), 3)}", _PREC["or"])
     def __ror__(self, o): return _sym(o).__or__(self)
+    def __invert__(self) -> Symbol: return Symbol(f"NOT {_wrap(self, _PREC['atom'])}", _PREC["and"])
+    def __abs__(self) -> Symbol: return _call("ABS", self)
 
     def __bool__(self) -> bool:
         raise TypeError(
@@ -175,10 +184,9 @@ def absolute(x: Any) -> Any:
 def if_then_else(condition: Any, then: Any, otherwise: Any) -> Any:
     """``then`` where ``condition`` holds, else ``otherwise`` (both are evaluated)."""
     if _symbolic(condition, then, otherwise):
-        return Symbol(
-            f"IF {_sym(condition).text} THEN {_sym(then).text} ELSE {_sym(otherwise).text}",
-            _PREC["or"] - 1,
-        )
+        # a nested IF is parenthesised (PySD accepts no bare IF inside an IF)
+        c, a, b = (_wrap(_sym(x), _PREC["or"]) for x in (condition, then, otherwise))
+        return Symbol(f"IF {c} THEN {a} ELSE {b}", _PREC["or"] - 1)
     return np.where(condition, then, otherwise)
 
 

@@ -75,6 +75,7 @@ class _System:
         self.nfev = 0
         self.max_evaluations, self.max_seconds = max_evaluations, max_seconds
         self.started = _time.perf_counter()
+        self.segment_end = np.inf
 
     def to_states(self, z: np.ndarray) -> np.ndarray:
         y = z.reshape(-1, self.n).copy()
@@ -96,6 +97,10 @@ class _System:
             raise _Watchdog(f"more than {self.max_evaluations} right-hand-side evaluations")
         if self.max_seconds is not None and _time.perf_counter() - self.started > self.max_seconds:
             raise _Watchdog(f"more than {self.max_seconds:g} s of wall time")
+        if t >= self.segment_end:
+            # At a breakpoint the segment ending there sees the left limit, so a pulse
+            # ending at b does not lose its last stage to the regime after b.
+            t = np.nextafter(self.segment_end, -np.inf)
         with np.errstate(all="ignore"):
             ns = self.plan.evaluate(t, y, self.params, self.fixed)
             dy = self.plan.derivatives(ns, y)
@@ -244,6 +249,7 @@ def _adaptive(system: _System, y0, start, stop, saveper, method, rtol, atol, max
 
     while t < stop and system.active.any():
         seg_end = next(b for b in bounds if b > t)
+        system.segment_end = seg_end if seg_end < stop else np.inf
         solver = ADAPTIVE_METHODS[method](system.rhs, t, z, seg_end, rtol=rtol, atol=atol_arr,
                                           max_step=max_step)
         restart = False
@@ -316,9 +322,9 @@ def _absolute_tolerances(system: _System, y0: np.ndarray, rtol: float, atol: Any
         a = np.broadcast_to(np.asarray(atol, dtype=float).reshape(-1, 1) if np.ndim(atol) else atol,
                             y0.shape)
         return np.array(a, dtype=float).ravel()
-    scale = np.abs(y0).max(axis=1, keepdims=True)
-    floor = 1e-9 * max(float(scale.max()), 1e-300)
-    a = rtol * np.maximum(scale, floor) * np.ones_like(y0)
+    # A stock starting at zero has no scale of its own yet: 1e-6 of a unit is the floor.
+    scale = np.maximum(np.abs(y0).max(axis=1, keepdims=True), 1e-6)
+    a = rtol * scale * np.ones_like(y0)
     a[system.log_mask] = rtol
     return np.maximum(a, 1e-300).ravel()
 

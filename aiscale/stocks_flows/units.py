@@ -97,6 +97,9 @@ def _check_equation(ureg: pint.UnitRegistry, eq: Equation, units: dict, magnitud
             return [f"{eq.kind} {eq.name!r}: inconsistent units inside the equation: {err}"]
         except pint.errors.OffsetUnitCalculusError as err:
             return [f"{eq.kind} {eq.name!r}: offset units cannot be multiplied: {err}"]
+        except (ValueError, TypeError) as err:  # e.g. comparing a time with a bare number
+            return [f"{eq.kind} {eq.name!r}: units do not fit together inside the equation "
+                    f"({err}); give constants a unit by making them parameters"]
     if not isinstance(result, pint.Quantity):
         result = ureg.Quantity(result, "dimensionless")
     try:

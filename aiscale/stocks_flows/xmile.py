@@ -1,0 +1,290 @@
+"""XMILE export: the model as an OASIS XMILE 1.0 document, for Stella, Vensim, PySD
+and simlin.
+
+Nothing here is a second copy of an equation. The text of every flow and auxiliary
+comes from *tracing* its Python function: the kernel calls it with
+:class:`~.functions.Symbol` inputs, and the math helpers (``minimum``, ``exp``,
+``if_then_else``, ``step`` ...) build XMILE expressions instead of numbers. An
+equation that cannot be traced (it uses Python's ``if``/``min``/``math``, or numpy
+directly) is an error naming that equation.
+
+How the kernel's elements map to XMILE:
+
+- parameter -> ``<aux>`` holding its current value (so a ``with_parameters`` copy
+  exports its own values);
+- stock -> ``<stock>`` with its initial value (a number or a name), ``<inflow>``,
+  ``<outflow>``, ``<non_negative/>``;
+- flow -> ``<flow>``; auxiliary -> ``<aux>``;
+- lookup -> ``<aux>`` with an inline ``<gf>`` given by ``<xpts>``/``<ypts>`` only
+  (no ``<xscale>``: PySD ignores ``xpts`` when ``xscale`` is present);
+- SMOOTH/DELAY builtins -> one ``<aux>`` (or ``<flow>`` when a stock lists it)
+  calling ``SMTH1``/``SMTH3``/``DELAY1``/``DELAY3``. The hidden stocks and flows the
+  kernel expanded them into are left out. A delay time or initial value given as a
+  number (kept by the kernel as the parameter ``<name>__time`` / ``<name>__initial``)
+  is written inline, unless another element reads that parameter.
+
+Simulation specs: ``method="Euler"``, ``time_units`` = the model's time unit, and the
+save interval (``saveper``) as simlin's/Stella's ``isee:save_interval``; PySD
+always saves every DT.
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .elements import Builtin, Equation, Stock
+from .functions import Symbol, _sym
+
+if TYPE_CHECKING:
+    from .model import Model
+
+__all__ = ["export_xmile", "equation_text"]
+
+XMILE_NS = "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"
+ISEE_NS = "http://iseesystems.com/XMILE"
+
+# Names XMILE gives a meaning of its own (compared case-insensitively: XMILE names are).
+_RESERVED = {"time", "dt", "starttime", "stoptime", "if", "then", "else", "and", "or", "not",
+             "mod", "pi", "inf", "nan", "true", "false"}
+
+
+# --------------------------------------------------------------------------- equations
+def equation_text(eq: Equation) -> str:
+    """The XMILE text of one flow or auxiliary, traced from its Python function.
+
+    A lookup gives the text of its input (its table goes into a ``<gf>`` element).
+    """
+    if eq.lookup is not None:
+        return _input_symbol(eq.inputs[0]).text
+    try:
+        out = eq.function(*[_input_symbol(name) for name in eq.inputs])
+    except Exception as exc:
+        raise ValueError(
+            f"cannot export {eq.kind} {eq.name!r} to XMILE: tracing its function with symbolic "
+            f"inputs failed ({type(exc).__name__}: {exc}). Equations must use the helpers from "
+            "aiscale.stocks_flows (minimum, maximum, exp, log, if_then_else, step, ...) rather "
+            "than Python's if/min/max, math or numpy functions"
+        ) from exc
+    try:
+        return _sym(out).text
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cannot export {eq.kind} {eq.name!r} to XMILE: tracing returned "
+                         f"{out!r}, not an expression or a number") from exc
+
+
+def _input_symbol(name: str) -> Symbol:
+    from .model import TIME
+    return Symbol("TIME" if name == TIME else name)
+
+
+def _number(value: float) -> str:
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"cannot write the non-finite number {value!r} to XMILE")
+    return _sym(value).text
+
+
+def _numbers(values: Iterable[float]) -> str:
+    return ",".join(_number(v) for v in values)
+
+
+def _units(unit: str | None) -> str | None:
+    """A pint unit string in XMILE syntax (``**`` becomes ``^``)."""
+    if unit is None:
+        return None
+    return unit.replace("**", "^")
+
+
+def _doc(doc: str, source: str) -> str:
+    parts = [doc.strip()] if doc and doc.strip() else []
+    if source and source.strip():
+        parts.append(f"Source: {source.strip()}")
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- document
+def export_xmile(model: Model, path: str | os.PathLike | None = None, start: float = 0.0,
+                 stop: float = 100.0, dt: float = 1.0, saveper: float | None = None) -> str:
+    """The model as an XMILE 1.0 document (Euler, from ``start`` to ``stop`` by ``dt``,
+    saving every ``saveper``, default ``dt``). With ``path``, also write it there
+    atomically. Returns the document text."""
+    if not stop > start:
+        raise ValueError(f"stop ({stop}) must be after start ({start})")
+    if not dt > 0:
+        raise ValueError(f"dt must be positive, not {dt}")
+    if saveper is not None:
+        ratio = saveper / dt
+        if saveper <= 0 or not np.isclose(ratio, round(ratio), rtol=1e-9) or round(ratio) < 1:
+            raise ValueError(f"saveper {saveper:g} must be a whole multiple of dt {dt:g}")
+    model.build()  # export only models that validate
+    _check_names(model)
+
+    root = ET.Element("xmile", {"version": "1.0", "xmlns": XMILE_NS, "xmlns:isee": ISEE_NS})
+    header = ET.SubElement(root, "header")
+    from .. import __version__
+    _text(header, "vendor", "aiscale")
+    _text(header, "product", "aiscale", version=str(__version__), lang="en")
+    _text(header, "name", model.name)
+    if model.doc:
+        _text(header, "caption", model.doc)
+
+    specs = ET.SubElement(root, "sim_specs", {"method": "Euler", "time_units": model.time_unit})
+    if saveper is not None:
+        specs.set("isee:save_interval", _number(saveper))
+    _text(specs, "start", _number(start))
+    _text(specs, "stop", _number(stop))
+    _text(specs, "dt", _number(dt))
+
+    unit_defs = _model_units(model.unit_definitions)
+    if unit_defs:
+        mu = ET.SubElement(root, "model_units")
+        for name, eqn in unit_defs:
+            unit = ET.SubElement(mu, "unit", {"name": name})
+            if eqn:
+                _text(unit, "eqn", eqn)
+
+    variables = ET.SubElement(ET.SubElement(root, "model"), "variables")
+    for element in _variables(model):
+        variables.append(element)
+
+    ET.indent(root, space="  ")
+    text = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    if path is not None:
+        from .simulate import atomic_write
+        atomic_write(Path(path), lambda p: Path(p).write_text(text, encoding="utf-8"))
+    return text
+
+
+def _text(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, attrib)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _model_units(definitions: Iterable[str]) -> list[tuple[str, str]]:
+    """``name = [dimension]`` (a new base unit) and ``name = expression`` definitions."""
+    out = []
+    for definition in definitions:
+        parts = [p.strip() for p in definition.split("=")]
+        if len(parts) < 2 or not parts[0].isidentifier():
+            continue  # pint directives (@alias, @system ...) have no XMILE counterpart
+        eqn = "" if parts[1].startswith("[") else _units(parts[1]) or ""
+        out.append((parts[0], eqn))
+    return out
+
+
+def _check_names(model: Model) -> None:
+    seen: dict[str, str] = {}
+    for name in model.names():
+        key = name.lower()
+        if key in _RESERVED:
+            raise ValueError(f"cannot export {name!r} to XMILE: it is a reserved XMILE name "
+                             "(rename the element)")
+        if key in seen:
+            raise ValueError(f"cannot export to XMILE: {seen[key]!r} and {name!r} differ only in "
+                             "case, and XMILE names are case-insensitive")
+        seen[key] = name
+
+
+def _variables(model: Model) -> list[ET.Element]:
+    """Every exported element, in declaration order: parameters, stocks, equations
+    (builtins where the kernel declared their output)."""
+    builtins = model.builtins
+    generated = {g for b in builtins.values() for g in b.generated}
+    outputs = {b.name: b for b in builtins.values()}
+
+    # Numbers given to a builtin are held as <name>__time / <name>__initial parameters;
+    # write them inline unless something other than the builtin reads them.
+    inline: dict[str, float] = {}
+    for b in builtins.values():
+        for arg, suffix in ((b.delay_time, "__time"), (b.initial, "__initial")):
+            if arg == f"{b.name}{suffix}" and arg in model.parameters:
+                inline[arg] = model.parameters[arg].value
+    visible_stocks = [s for s in model.stocks.values() if s.name not in generated]
+    visible_eqs = [e for e in model.equations.values() if e.name not in generated]
+    for s in visible_stocks:
+        if isinstance(s.initial, str):
+            inline.pop(s.initial, None)
+    for e in visible_eqs:
+        for name in e.inputs:
+            inline.pop(name, None)
+
+    attached = {f for s in visible_stocks for f in (*s.inflows, *s.outflows)}
+    omitted = (generated - set(outputs)) | set(inline)
+    for e in visible_eqs:
+        bad = [n for n in e.inputs if n in omitted]
+        if bad:
+            raise ValueError(f"cannot export {e.name!r} to XMILE: it reads {bad}, internal "
+                             "element(s) of a delay or smooth")
+
+    elements: list[ET.Element] = []
+    for p in model.parameters.values():
+        if p.name in inline:
+            continue
+        elements.append(_variable("aux", p.name, _number(p.value), p.unit, _doc(p.doc, p.source)))
+    for s in model.stocks.values():
+        if s.name in outputs:
+            elements.append(_builtin(outputs[s.name], attached, inline))
+        elif s.name not in generated:
+            elements.append(_stock(s))
+    for e in model.equations.values():
+        if e.name in outputs:
+            elements.append(_builtin(outputs[e.name], attached, inline))
+        elif e.name not in generated:
+            elements.append(_equation(e))
+    return elements
+
+
+def _variable(tag: str, name: str, eqn: str, unit: str | None, doc: str) -> ET.Element:
+    el = ET.Element(tag, {"name": name})
+    _text(el, "eqn", eqn)
+    return _finish(el, unit, doc)
+
+
+def _finish(el: ET.Element, unit: str | None, doc: str) -> ET.Element:
+    if unit is not None:
+        _text(el, "units", _units(unit))
+    if doc:
+        _text(el, "doc", doc)
+    return el
+
+
+def _stock(s: Stock) -> ET.Element:
+    el = ET.Element("stock", {"name": s.name})
+    _text(el, "eqn", s.initial if isinstance(s.initial, str) else _number(s.initial))
+    for f in s.inflows:
+        _text(el, "inflow", f)
+    for f in s.outflows:
+        _text(el, "outflow", f)
+    if s.non_negative:
+        ET.SubElement(el, "non_negative")
+    return _finish(el, s.unit, _doc(s.doc, s.source))
+
+
+def _equation(e: Equation) -> ET.Element:
+    el = ET.Element("flow" if e.kind == "flow" else "aux", {"name": e.name})
+    _text(el, "eqn", equation_text(e))
+    if e.lookup is not None:
+        gf = ET.SubElement(el, "gf")
+        _text(gf, "xpts", _numbers(e.lookup.x))
+        _text(gf, "ypts", _numbers(e.lookup.y))
+    return _finish(el, e.unit, _doc(e.doc, e.source))
+
+
+def _builtin(b: Builtin, attached: set[str], inline: dict[str, float]) -> ET.Element:
+    def arg(name: str) -> str:
+        return _number(inline[name]) if name in inline else _input_symbol(name).text
+
+    args = [arg(b.input), arg(b.delay_time)]
+    if b.initial is not None:
+        args.append(arg(b.initial))
+    tag = "flow" if b.function.startswith("DELAY") and b.name in attached else "aux"
+    return _variable(tag, b.name, f"{b.function}({', '.join(args)})", b.unit, _doc(b.doc, b.source))
+

@@ -1,0 +1,59 @@
+"""Vectorised ensembles equal single runs."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from .reference_models import delays, sir
+from .test_simulation import blowup_model
+
+
+def test_ensemble_of_1000_equals_1000_single_runs_exactly():
+    m = sir()
+    rng = np.random.default_rng(7)
+    sets = {"contact_infectivity": rng.uniform(0.1, 1.0, 1000), "duration": rng.uniform(2, 10, 1000)}
+    ds = m.run_ensemble(sets, 0, 40, method="rk4", dt=0.25)
+    assert isinstance(ds, xr.Dataset) and ds["infectious"].dims == ("run", "time")
+    for i in range(1000):
+        single = m.run(0, 40, method="rk4", dt=0.25,
+                       parameters={k: v[i] for k, v in sets.items()})
+        for name in ("susceptible", "infectious", "recovered", "succumbing", "recovering"):
+            assert np.array_equal(ds[name].values[i], single[name].to_numpy()), (i, name)
+
+
+def test_ensemble_with_delays_equals_single_runs_euler():
+    m = delays()
+    times = np.array([0.5, 1.0, 2.0, 4.0])
+    ds = m.run_ensemble({"shipping_time": times}, 0, 20, method="euler", dt=0.125)
+    for i, value in enumerate(times):
+        single = m.run(0, 20, method="euler", dt=0.125, parameters={"shipping_time": value})
+        for name in single.frame:
+            assert np.array_equal(ds[name].values[i], single[name].to_numpy()), name
+
+
+def test_adaptive_ensemble_is_close_to_single_runs():
+    m = sir()
+    values = np.array([0.2, 0.5, 0.9])
+    ds = m.run_ensemble({"contact_infectivity": values}, 0, 60, rtol=1e-8)
+    for i, v in enumerate(values):
+        single = m.run(0, 60, rtol=1e-8, parameters={"contact_infectivity": v})
+        np.testing.assert_allclose(ds["infectious"].values[i], single["infectious"], rtol=1e-5, atol=1e-6)
+
+
+def test_ensemble_member_blowup_keeps_its_time_and_no_nan():
+    m = blowup_model()
+    rates = np.array([0.5, 1.0, 2.0, 0.1])  # singularity at 1/rate: 2, 1, 0.5, 10
+    for method, kw in (("RK45", {}), ("rk4", {"dt": 0.001})):
+        ds = m.run_ensemble({"unit_rate": rates}, 0, 5, method=method, **kw)
+        stop = ds["stop_time"].values
+        np.testing.assert_allclose(stop[:3], 1 / rates[:3], rtol=0.02)
+        assert stop[3] == 5.0
+        assert np.isfinite(ds["s"].values).all()
+
+
+def test_ensemble_rejects_mismatched_lengths_and_unknown_names():
+    m = sir()
+    with pytest.raises(ValueError, match="different lengths"):
+        m.run_ensemble({"duration": [1, 2, 3], "contact_infectivity": [0.1, 0.2]}, 0, 1, method="euler", dt=0.5)
+    with pytest.raises(KeyError, match="contact_infectivity"):
+        m.run_ensemble({"contact_infectivty": [0.1, 0.2]}, 0, 1, method="euler", dt=0.5)

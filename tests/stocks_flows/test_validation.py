@@ -1,0 +1,180 @@
+"""Build-time validation: every error class names its culprit."""
+
+import pytest
+
+from aiscale.stocks_flows import (
+    DuplicateNameError,
+    Model,
+    ModelValidationError,
+    ParameterRangeError,
+    UnknownNameError,
+)
+
+from .reference_models import delays, lookups, sir, teacup
+
+
+def small_model(**overrides) -> Model:
+    m = Model("small", units=["FLOP = [compute]", "USD = [currency]"])
+    m.parameter("price_usd_per_flop", 1e-17, "USD/FLOP", low=1e-20, high=1e-10)
+    m.parameter("budget_growth", 0.5, "1/year")
+    m.stock("budget_usd", 1e9, "USD", inflows=["budget_increase"])
+
+    @m.flow("USD/year")
+    def budget_increase(budget_usd, budget_growth):
+        return budget_usd * budget_growth
+
+    @m.auxiliary("FLOP")
+    def affordable_flop(budget_usd, price_usd_per_flop):
+        return budget_usd / price_usd_per_flop
+
+    return m
+
+
+def test_valid_models_build():
+    for build in (small_model, teacup, sir, lookups, delays):
+        build().build()
+
+
+def test_unknown_name_is_named_with_a_suggestion():
+    m = small_model()
+
+    @m.auxiliary("USD")
+    def spend(budget_us):
+        return budget_us
+
+    with pytest.raises(ModelValidationError, match=r"'spend' reads unknown name 'budget_us'.*did you mean: budget_usd"):
+        m.build()
+
+
+def test_unknown_flow_in_stock_is_named():
+    m = small_model()
+    m.stock("other", 0, "USD", inflows=["budget_increse"])
+    with pytest.raises(ModelValidationError, match="'other' lists 'budget_increse'.*did you mean: budget_increase"):
+        m.build()
+
+
+def test_duplicate_name_is_named():
+    m = small_model()
+    with pytest.raises(DuplicateNameError, match="duplicate name 'budget_growth'.*parameter"):
+        m.parameter("budget_growth", 1.0, "1/year")
+    with pytest.raises(DuplicateNameError, match="'affordable_flop'"):
+        @m.auxiliary("FLOP")
+        def affordable_flop(budget_usd):
+            return budget_usd
+
+
+def test_algebraic_loop_names_its_variables():
+    m = small_model()
+
+    @m.auxiliary("USD")
+    def chicken(egg):
+        return egg
+
+    @m.auxiliary("USD")
+    def egg(chicken):
+        return chicken
+
+    with pytest.raises(ModelValidationError, match="algebraic loop") as info:
+        m.build()
+    assert "chicken" in str(info.value) and "egg" in str(info.value)
+    assert info.value.kinds == {"algebraic-loop"}
+
+
+def test_unattached_flow_is_named():
+    m = small_model()
+
+    @m.flow("USD/year")
+    def orphan_spending(budget_usd, budget_growth):
+        return budget_usd * budget_growth
+
+    with pytest.raises(ModelValidationError, match="flow 'orphan_spending' is attached to no stock"):
+        m.build()
+
+
+def test_missing_unit_is_named():
+    m = small_model()
+    m.parameter("mystery", 1.0, None)
+    with pytest.raises(ModelValidationError, match="'mystery' declares no unit"):
+        m.build()
+
+
+def test_adding_flop_to_dollars_is_a_unit_error():
+    m = small_model()
+
+    @m.auxiliary("USD")
+    def nonsense(budget_usd, affordable_flop):
+        return budget_usd + affordable_flop
+
+    with pytest.raises(ModelValidationError, match="'nonsense'") as info:
+        m.build()
+    assert info.value.kinds == {"unit"}
+
+
+def test_declared_unit_disagreeing_with_result_is_reported():
+    m = small_model()
+
+    @m.auxiliary("FLOP")
+    def wrong_unit(budget_usd, budget_growth):
+        return budget_usd * budget_growth
+
+    with pytest.raises(ModelValidationError, match=r"'wrong_unit' computes .*USD.* but declares FLOP"):
+        m.build()
+
+
+def test_hidden_scale_factor_is_reported():
+    """FLOP/s x year is a FLOP count only after converting years to seconds."""
+    m = small_model()
+    m.parameter("fleet_flop_per_s", 1e18, "FLOP/s")
+    m.parameter("run_length", 0.25, "year")
+
+    @m.auxiliary("FLOP")
+    def run_flop(fleet_flop_per_s, run_length):
+        return fleet_flop_per_s * run_length
+
+    with pytest.raises(ModelValidationError, match=r"'run_flop' .*3.15\d*e\+07 x its declared FLOP"):
+        m.build()
+
+
+def test_flow_unit_must_match_stock_per_time():
+    m = small_model()
+    m.stock("compute_stock", 0.0, "FLOP", inflows=["bad_flow"])
+
+    @m.flow("USD/year")
+    def bad_flow(budget_usd, budget_growth):
+        return budget_usd * budget_growth
+
+    with pytest.raises(ModelValidationError, match="flow 'bad_flow' is in USD / a, but stock 'compute_stock' needs FLOP / a"):
+        m.build()
+
+
+def test_every_problem_is_reported_at_once():
+    m = small_model()
+    m.parameter("mystery", 1.0, None)
+
+    @m.flow("USD/year")
+    def orphan(budget_usd):
+        return budget_usd
+
+    with pytest.raises(ModelValidationError) as info:
+        m.build()
+    assert info.value.kinds == {"missing-unit", "unattached-flow"}
+
+
+def test_unknown_parameter_override_suggests_closest():
+    with pytest.raises(UnknownNameError, match="unknown parameter 'budget_grwth'.*did you mean: budget_growth"):
+        small_model().run(0, 1, parameters={"budget_grwth": 0.3})
+
+
+def test_out_of_range_parameter_names_the_bound():
+    with pytest.raises(ParameterRangeError, match=r"'price_usd_per_flop' = 1 is above its upper bound 1e-10"):
+        small_model().with_parameters(price_usd_per_flop=1.0)
+    with pytest.raises(ParameterRangeError, match="below its lower bound 1e-20"):
+        small_model().run(0, 1, parameters={"price_usd_per_flop": 0.0})
+
+
+def test_bad_names_and_time_reserved():
+    m = small_model()
+    with pytest.raises(ValueError, match="not a valid identifier"):
+        m.parameter("bad name", 1.0, "USD")
+    with pytest.raises(DuplicateNameError, match="reserved"):
+        m.parameter("time", 1.0, "year")
