@@ -31,10 +31,32 @@ from .functions import (
 )
 from .model import Model
 from .simulate import Result, atomic_write, simulate
+from .xmile import export_xmile
 
 __all__ = [
     "Model", "Parameter", "Stock", "Equation", "Lookup", "Builtin", "Result", "simulate",
-    "atomic_write", "Threshold", "BlowUp", "Event", "ModelError", "ModelValidationError",
+    "atomic_write", "export_xmile", "Threshold", "BlowUp", "Event", "ModelError",
+    "ModelValidationError",
     "UnknownNameError", "DuplicateNameError", "ParameterRangeError", "minimum", "maximum",
     "clip", "exp", "log", "log10", "sqrt", "absolute", "if_then_else", "step", "ramp", "pulse",
+]
+
+from .docs import documentation_markdown, documentation_table
+from .structure import (
+    Link,
+    Loop,
+    LoopAnalysis,
+    collapse_hidden,
+    dominant_periods,
+    feedback_loops,
+    influence_graph,
+    link_scores,
+    loop_dominance,
+    loop_scores,
+)
+
+__all__ += [
+    "documentation_table", "documentation_markdown", "Link", "Loop", "LoopAnalysis",
+    "influence_graph", "collapse_hidden", "feedback_loops", "link_scores", "loop_scores",
+    "loop_dominance", "dominant_periods",
 ]

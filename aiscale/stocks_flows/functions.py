@@ -167,8 +167,8 @@ def log(x: Any) -> Any:
 
 
 def log10(x: Any) -> Any:
-    """Base-10 logarithm (XMILE ``LOG10``)."""
-    return _call("LOG10", x) if _symbolic(x) else np.log10(x)
+    """Base-10 logarithm. Exported as ``LN(x) / LN(10)``: PySD has no ``LOG10``."""
+    return _call("LN", x) / _call("LN", 10) if _symbolic(x) else np.log10(x)
 
 
 def sqrt(x: Any) -> Any:
@@ -202,9 +202,13 @@ def _note_breakpoints(*times: Any) -> None:
 
 
 def step(time: Any, height: Any, start: Any) -> Any:
-    """``height`` from ``start`` on, 0 before (XMILE ``STEP``)."""
+    """``height`` from ``start`` on, 0 before.
+
+    Exported as ``IF TIME >= start THEN height ELSE 0``, not XMILE ``STEP``: PySD and
+    simlin switch ``STEP`` half a DT early (``TIME + DT/2 > start``), which differs
+    from this function when ``start`` falls between time steps."""
     if _symbolic(time, height, start):
-        return _call("STEP", height, start)
+        return if_then_else(time >= start, height, 0)
     _note_breakpoints(start)
     return np.where(time >= start, height, height * 0.0)
 

@@ -82,25 +82,34 @@ class Model:
         return s
 
     def _equation(self, kind: str, unit: str | None, doc: str | None, source: str,
-                  name: str | None) -> Callable[[Callable], Callable]:
+                  name: str | None, inputs: Sequence[str] | None) -> Callable[[Callable], Callable]:
         def register(function: Callable) -> Callable:
             ename = name or function.__name__
             self._claim(ename)
-            inputs = tuple(inspect.signature(function).parameters)
-            self.equations[ename] = Equation(ename, kind, function, inputs, unit,  # type: ignore[arg-type]
+            arity = len(inspect.signature(function).parameters)
+            if inputs is not None and len(inputs) != arity:
+                raise ValueError(f"{ename}: {len(inputs)} input names for a function of {arity} arguments")
+            names = tuple(inputs) if inputs is not None else tuple(inspect.signature(function).parameters)
+            self.equations[ename] = Equation(ename, kind, function, names, unit,  # type: ignore[arg-type]
                                              inspect.cleandoc(doc or function.__doc__ or ""), source)
             return function
         return register
 
     def flow(self, unit: str | None, doc: str | None = None, source: str = "",
-             name: str | None = None) -> Callable[[Callable], Callable]:
-        """Decorator declaring a flow (a rate in stock unit per time unit)."""
-        return self._equation("flow", unit, doc, source, name)
+             name: str | None = None, inputs: Sequence[str] | None = None
+             ) -> Callable[[Callable], Callable]:
+        """Decorator declaring a flow (a rate in stock unit per time unit).
+
+        The function's argument names are the names it reads. A template used for
+        several elements gives ``name`` and ``inputs`` (positional) explicitly.
+        """
+        return self._equation("flow", unit, doc, source, name, inputs)
 
     def auxiliary(self, unit: str | None, doc: str | None = None, source: str = "",
-                  name: str | None = None) -> Callable[[Callable], Callable]:
-        """Decorator declaring an auxiliary (any other computed quantity)."""
-        return self._equation("auxiliary", unit, doc, source, name)
+                  name: str | None = None, inputs: Sequence[str] | None = None
+                  ) -> Callable[[Callable], Callable]:
+        """Decorator declaring an auxiliary (any other computed quantity); see :meth:`flow`."""
+        return self._equation("auxiliary", unit, doc, source, name, inputs)
 
     def lookup(self, name: str, input: str, points: Sequence[tuple[float, float]], unit: str | None,
                doc: str = "", source: str = "") -> Equation:

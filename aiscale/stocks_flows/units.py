@@ -103,11 +103,13 @@ def _check_equation(ureg: pint.UnitRegistry, eq: Equation, units: dict, magnitud
     if not isinstance(result, pint.Quantity):
         result = ureg.Quantity(result, "dimensionless")
     try:
-        converted = np.asarray(result.to(declared).magnitude, dtype=float)
+        converted = np.asarray(result.to(declared).magnitude)
     except pint.errors.DimensionalityError:
         return [f"{eq.kind} {eq.name!r} computes {result.units:~} but declares {declared:~}"]
-    plain = np.asarray(plain, dtype=float)
-    if np.all(np.isfinite(plain)) and not np.allclose(converted, plain, rtol=1e-9, atol=0):
+    plain = np.asarray(plain)
+    # Random magnitudes can take a power of a negative number into the complex plane;
+    # then only the dimensions are compared.
+    if not np.iscomplexobj(plain) and not np.iscomplexobj(converted) and np.all(np.isfinite(plain)) and not np.allclose(converted, plain, rtol=1e-9, atol=0):
         factor = float(np.mean(converted / plain)) if np.all(plain != 0) else float("nan")
         return [f"{eq.kind} {eq.name!r} computes {result.units:~}, which is {factor:.6g} x its "
                 f"declared {declared:~}: convert explicitly (e.g. a seconds-per-year parameter)"]

@@ -90,6 +90,16 @@ def _number(value: float) -> str:
     return _sym(value).text
 
 
+def _constant(value: float) -> str:
+    """A constant written as a float (``20.0``, not ``20``): PySD keeps ``20`` an integer,
+    and its SMTH1/SMTH3 then hold their state in an integer array, truncating the
+    input on the first step when the initial value is such a constant."""
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"cannot write the non-finite number {value!r} to XMILE")
+    return repr(value)
+
+
 def _numbers(values: Iterable[float]) -> str:
     return ",".join(_number(v) for v in values)
 
@@ -228,7 +238,7 @@ def _variables(model: Model) -> list[ET.Element]:
     for p in model.parameters.values():
         if p.name in inline:
             continue
-        elements.append(_variable("aux", p.name, _number(p.value), p.unit, _doc(p.doc, p.source)))
+        elements.append(_variable("aux", p.name, _constant(p.value), p.unit, _doc(p.doc, p.source)))
     for s in model.stocks.values():
         if s.name in outputs:
             elements.append(_builtin(outputs[s.name], attached, inline))
@@ -258,7 +268,7 @@ def _finish(el: ET.Element, unit: str | None, doc: str) -> ET.Element:
 
 def _stock(s: Stock) -> ET.Element:
     el = ET.Element("stock", {"name": s.name})
-    _text(el, "eqn", s.initial if isinstance(s.initial, str) else _number(s.initial))
+    _text(el, "eqn", s.initial if isinstance(s.initial, str) else _constant(s.initial))
     for f in s.inflows:
         _text(el, "inflow", f)
     for f in s.outflows:
@@ -280,7 +290,7 @@ def _equation(e: Equation) -> ET.Element:
 
 def _builtin(b: Builtin, attached: set[str], inline: dict[str, float]) -> ET.Element:
     def arg(name: str) -> str:
-        return _number(inline[name]) if name in inline else _input_symbol(name).text
+        return _constant(inline[name]) if name in inline else _input_symbol(name).text
 
     args = [arg(b.input), arg(b.delay_time)]
     if b.initial is not None:

@@ -1,0 +1,136 @@
+"""The documentation table: every public element with its kind, unit, value or
+equation, plausible range, source and description.
+
+Equations are shown as the kernel sees them: each flow or auxiliary function is run
+on symbolic inputs (:class:`~aiscale.stocks_flows.functions.Symbol`), so the text is
+derived from the same code that runs, in XMILE syntax (``time`` reads ``TIME``).
+Delays and smooths are shown as the builtin asked for (``SMTH3(orders,
+perception_time)``), their generated internal elements left out.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .functions import _sym
+from .model import TIME
+from .xmile import equation_text as _traced_text
+
+if TYPE_CHECKING:
+    from .elements import Builtin, Equation, Stock
+    from .model import Model
+
+__all__ = ["COLUMNS", "documentation_table", "documentation_markdown", "equation_text"]
+
+COLUMNS = ["name", "kind", "unit", "value_or_equation", "low", "high", "source", "doc"]
+HEADERS = {"value_or_equation": "value or equation"}
+
+
+def _number(x: float) -> str:
+    """A number as written in equations: shortest round-trip text, no trailing ``.0``."""
+    return _sym(float(x)).text
+
+
+def equation_text(eq: Equation) -> str:
+    """An equation as text, traced from its function by the XMILE exporter (one tracer
+    for both); a lookup as its input and points. An equation the tracer cannot follow
+    is shown as a call with a note, rather than failing the whole table."""
+    if eq.lookup is not None:
+        arg = "TIME" if eq.inputs[0] == TIME else eq.inputs[0]
+        points = ", ".join(f"({_number(x)}, {_number(y)})" for x, y in zip(eq.lookup.x, eq.lookup.y))
+        return f"LOOKUP({arg}): {points}"
+    try:
+        return _traced_text(eq)
+    except ValueError as exc:
+        reason = str(exc.__cause__ or exc)
+        return f"{eq.name}({', '.join(eq.inputs)})  [not traceable: {reason}]"
+
+
+def _stock_text(model: Model, s: Stock) -> str:
+    rate = " + ".join(s.inflows)
+    for f in s.outflows:
+        rate = f"{rate} - {f}" if rate else f"-{f}"
+    rate = rate or "0"
+    if isinstance(s.initial, str):
+        initial = s.initial
+        if s.initial in model.parameters:
+            initial += f" = {_number(model.parameters[s.initial].value)}"
+    else:
+        initial = _number(s.initial)
+    notes = "; non-negative" if s.non_negative else ""
+    return f"d/dt = {rate}; initial {initial}{notes}"
+
+
+def _builtin_text(model: Model, b: Builtin) -> str:
+    def arg(name: str) -> str:
+        # delay times and initial values given as numbers became generated parameters
+        p = model.parameters.get(name)
+        if p is not None and name.startswith(b.name + "__"):
+            return _number(p.value)
+        return "TIME" if name == TIME else name
+
+    args = [arg(b.input), arg(b.delay_time)]
+    if b.initial is not None:
+        args.append(arg(b.initial))
+    return f"{b.function}({', '.join(args)})"
+
+
+def _row(name: str, kind: str, unit: str | None, text: str, low: Any = None, high: Any = None,
+         source: str = "", doc: str = "") -> dict[str, Any]:
+    return {"name": name, "kind": kind, "unit": unit or "", "value_or_equation": text,
+            "low": np.nan if low is None else float(low), "high": np.nan if high is None else float(high),
+            "source": source or "", "doc": " ".join((doc or "").split())}
+
+
+def documentation_table(model: Model) -> pd.DataFrame:
+    """Every public element of ``model``, one row each.
+
+    Columns: ``name``; ``kind`` (parameter, stock, flow, auxiliary, lookup, smooth,
+    delay); ``unit``; ``value_or_equation`` (a parameter's value; a stock's
+    ``d/dt = inflows - outflows`` and initial value; an equation traced to text; a
+    lookup's points; a builtin call such as ``DELAY3(orders, shipping_time)``);
+    ``low``/``high`` (a parameter's plausible range, else NaN); ``source``; ``doc``.
+    Hidden elements (the internals of delays and smooths) are left out. Rows come in
+    declaration order within the groups: stocks, flows, auxiliaries and lookups,
+    delays and smooths, parameters.
+    """
+    rows: list[dict[str, Any]] = []
+    builtin_outputs = {b.name for b in model.builtins.values()}
+    for s in model.stocks.values():
+        if s.hidden or s.name in builtin_outputs:
+            continue
+        rows.append(_row(s.name, "stock", s.unit, _stock_text(model, s), source=s.source, doc=s.doc))
+    for kinds in (("flow",), ("auxiliary",)):
+        for eq in model.equations.values():
+            if eq.hidden or eq.initial_only or eq.name in builtin_outputs or eq.kind not in kinds:
+                continue
+            kind = "lookup" if eq.lookup is not None else eq.kind
+            rows.append(_row(eq.name, kind, eq.unit, equation_text(eq), source=eq.source, doc=eq.doc))
+    for b in model.builtins.values():
+        element = model.stocks.get(b.name) or model.equations.get(b.name)
+        unit = b.unit if b.unit is not None else getattr(element, "unit", None)
+        kind = "smooth" if b.function.startswith("SMTH") else "delay"
+        rows.append(_row(b.name, kind, unit, _builtin_text(model, b), source=b.source, doc=b.doc))
+    for p in model.parameters.values():
+        rows.append(_row(p.name, "parameter", p.unit, _number(p.value), p.low, p.high, p.source, p.doc))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    text = _number(value) if isinstance(value, float) else str(value)
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def documentation_markdown(model: Model, table: pd.DataFrame | None = None) -> str:
+    """The documentation table as a GitHub-flavoured Markdown table (pipes escaped)."""
+    table = documentation_table(model) if table is None else table
+    header = [HEADERS.get(c, c) for c in table.columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    for record in table.itertuples(index=False):
+        lines.append("| " + " | ".join(_cell(v) for v in record) + " |")
+    return "\n".join(lines) + "\n"
