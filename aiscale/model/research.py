@@ -1,0 +1,91 @@
+"""Research: algorithmic efficiency, the research workforce, and automation.
+
+Algorithmic efficiency grows semi-endogenously (Jones 1995; Epoch GATE): its growth
+rate rises with research input to the power lambda and falls as efficiency rises
+("ideas get harder to find"), with returns r = lambda / beta. Research input is a CES
+of labour (human researchers plus AI research labour) and experiment compute. AI
+research labour is the inference compute running AI researchers, times the share of
+research tasks AI can do, over the compute one researcher-equivalent needs.
+
+The automation fraction rises log-linearly in effective training compute, from 0 at
+a start threshold to 20% at (full requirement / FLOP gap) and 100% at the full
+requirement, as in compute-centric takeoff models (Davidson 2023).
+"""
+
+from __future__ import annotations
+
+from ..stocks_flows import Model, clip, if_then_else, log10, maximum
+from .parameters import declare
+
+
+def add_research(m: Model) -> None:
+    declare(m, "research")
+
+    m.stock("algorithmic_efficiency", "algorithmic_efficiency_2012", "dimensionless",
+            inflows=["algorithmic_improvement"], positive=True,
+            doc="Effective compute per physical FLOP (1 = 2023 algorithms)",
+            source="Ho et al. 2024")
+    m.stock("human_researchers", "human_researchers_2012", "researcher", inflows=["researcher_hiring"],
+            positive=True, doc="Human AI researchers")
+
+    @m.flow("researcher/year")
+    def researcher_hiring(human_researchers, researcher_growth_per_year):
+        return human_researchers * researcher_growth_per_year
+
+    @m.auxiliary("researcher")
+    def ai_research_labour(research_inference_flop_per_s, automation_fraction, flop_per_s_per_ai_researcher):
+        """AI researcher-equivalents: compute running AI researchers x share of tasks AI can do."""
+        return research_inference_flop_per_s * automation_fraction / flop_per_s_per_ai_researcher
+
+    @m.auxiliary("FLOP/s")
+    def experiment_compute_reference_flop_per_s(experiment_share_of_fleet, gpu_fleet_2012):
+        """Experiment compute at the start, the unit of the research CES."""
+        return experiment_share_of_fleet * gpu_fleet_2012
+
+    def research_ces(labour, experiments, labour_ref, experiments_ref, weight, rho):
+        """CES of labour and experiment compute, each relative to its 2012 level (= 1 then)."""
+        return (weight * (labour / labour_ref) ** rho + (1 - weight) * (experiments / experiments_ref) ** rho) ** (1 / rho)
+
+    ces_inputs = ["experiment_compute_flop_per_s", "human_researchers_2012",
+                  "experiment_compute_reference_flop_per_s", "labour_share_in_research", "research_substitution"]
+
+    @m.auxiliary("dimensionless")
+    def research_input(human_researchers, ai_research_labour, experiment_compute_flop_per_s,
+                       human_researchers_2012, experiment_compute_reference_flop_per_s,
+                       labour_share_in_research, research_substitution):
+        """Research input (1 in 2012): human and AI labour with experiment compute."""
+        return research_ces(human_researchers + ai_research_labour, experiment_compute_flop_per_s,
+                            human_researchers_2012, experiment_compute_reference_flop_per_s,
+                            labour_share_in_research, research_substitution)
+
+    m.auxiliary("dimensionless", doc="Research input if AI did no research labour",
+                name="human_only_research_input", inputs=["human_researchers", *ces_inputs])(research_ces)
+
+    @m.auxiliary("dimensionless")
+    def research_speedup(research_input, human_only_research_input, research_parallelism):
+        """How much faster research goes thanks to AI labour (1 = no speed-up)."""
+        return (research_input / human_only_research_input) ** research_parallelism
+
+    @m.auxiliary("1/year")
+    def algorithmic_progress_rate_per_year(algorithmic_progress_2012, research_input, research_parallelism,
+                                           research_returns, algorithmic_efficiency, algorithmic_efficiency_2012):
+        """d ln A / dt = g0 R^lambda (A / A0)^(-lambda / r): semi-endogenous growth."""
+        return (algorithmic_progress_2012 * research_input ** research_parallelism
+                * (algorithmic_efficiency / algorithmic_efficiency_2012) ** (-research_parallelism / research_returns))
+
+    @m.flow("1/year")
+    def algorithmic_improvement(algorithmic_efficiency, algorithmic_progress_rate_per_year):
+        return algorithmic_efficiency * algorithmic_progress_rate_per_year
+
+    @m.auxiliary("dimensionless")
+    def automation_fraction(effective_compute_flop, full_automation_effective_flop, flop_gap,
+                            automation_start_effective_flop):
+        """Share of cognitive tasks AI can do: log-linear in effective compute, 0 at the start
+        threshold, 20% at full / FLOP gap, 100% at the full-automation requirement."""
+        ooms_below_full = log10(full_automation_effective_flop / effective_compute_flop)
+        gap = log10(flop_gap)
+        # the start threshold must lie below the 20% point; if set above it, 0-20% is a jump
+        start = maximum(log10(full_automation_effective_flop / automation_start_effective_flop), gap * 1.000001)
+        upper = 0.2 + 0.8 * (gap - ooms_below_full) / gap
+        lower = 0.2 * (start - ooms_below_full) / (start - gap)
+        return clip(if_then_else(ooms_below_full < gap, upper, lower), 0.0, 1.0)
