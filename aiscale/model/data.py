@@ -10,7 +10,7 @@ the largest run the data allows.
 
 from __future__ import annotations
 
-from ..stocks_flows import Model, log, minimum, sqrt
+from ..stocks_flows import Model, log, sqrt
 from .parameters import declare
 
 
@@ -32,8 +32,8 @@ def add_data(m: Model) -> None:
 
     @m.auxiliary("dimensionless")
     def data_use_fraction(unique_tokens_used_by_largest_run, usable_human_text_tokens):
-        """How much of the usable human text the largest run consumes (at most all)."""
-        return minimum(unique_tokens_used_by_largest_run / usable_human_text_tokens, 1.0)
+        """How much of the web AI training takes, saturating: used / (used + available)."""
+        return unique_tokens_used_by_largest_run / (unique_tokens_used_by_largest_run + usable_human_text_tokens)
 
     @m.flow("token/year")
     def text_opt_outs(human_text_stock_tokens, opt_out_rate_per_year, data_use_fraction):
