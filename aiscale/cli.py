@@ -1,12 +1,41 @@
-"""The ``aiscale`` command line: a thin layer over the Python API."""
+"""The ``aiscale`` command line: a thin layer over the Python API.
+
+User errors (bad arguments, unknown names, values out of range, unwritable paths)
+exit with code 2 and a one-line message; ``--debug`` shows the traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import textwrap
+import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
+from .stocks_flows import ModelError
+
+EXAMPLES = {
+    "run": """examples:
+  aiscale run                          # 2012-2060, prints milestones
+  aiscale run --until 2040 --out out/  # also writes out/timeseries.csv, .parquet, metadata.json""",
+    "params": """examples:
+  aiscale params                       # the parameter table on screen
+  aiscale params --format csv > params.csv
+  aiscale params --format md --sector data""",
+    "loops": """examples:
+  aiscale loops                        # named feedback loops, polarity, dominance
+  aiscale loops --all                  # every loop the equations contain""",
+    "export": """examples:
+  aiscale export xmile --out aiscale.xmile   # for Stella, Vensim (via XMILE) or PySD
+  aiscale export xmile --dt 0.0625 --until 2040""",
+}
+
+
+class UserError(Exception):
+    """A problem with what the user asked for: exit code 2, one line."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,7 +47,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"aiscale {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
-    parser.add_subparsers(dest="verb", metavar="VERB")
+    parser.add_argument("--quiet", action="store_true", help="print only errors")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+
+    def verb(name: str, help: str) -> argparse.ArgumentParser:
+        return verbs.add_parser(name, help=help, description=help, epilog=EXAMPLES.get(name),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    run = verb("run", "simulate the model and print its milestones")
+    run.add_argument("--start", type=float, default=2012.0, help="first year (default 2012)")
+    run.add_argument("--until", type=float, default=2060.0, help="last year (default 2060)")
+    run.add_argument("--out", type=Path, help="directory for timeseries.csv, timeseries.parquet, metadata.json")
+    run.add_argument("--method", default="RK45", help="solver: RK45 (default), DOP853, Radau, BDF, LSODA, euler, rk4")
+    run.add_argument("--dt", type=float, help="time step for euler/rk4 (years)")
+
+    params = verb("params", "print the parameter table with units, ranges and sources")
+    params.add_argument("--format", choices=("table", "csv", "md"), default="table")
+    params.add_argument("--sector", help="only this sector's parameters")
+
+    loops = verb("loops", "list the model's feedback loops, their polarity and dominance")
+    loops.add_argument("--until", type=float, default=2060.0, help="analyse the run up to this year")
+    loops.add_argument("--all", action="store_true", help="list every loop, not only the named ones")
+
+    export = verb("export", "export the model to another tool's format")
+    export.add_argument("format", choices=("xmile",), help="file format")
+    export.add_argument("--out", type=Path, default=Path("aiscale.xmile"), help="output file")
+    export.add_argument("--dt", type=float, default=1 / 32, help="Euler time step in the file (years)")
+    export.add_argument("--start", type=float, default=2012.0)
+    export.add_argument("--until", type=float, default=2060.0)
     return parser
 
 
@@ -28,7 +84,131 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verb is None:
         parser.print_help()
         return 0
+    handler = {"run": _run, "params": _params, "loops": _loops, "export": _export}[args.verb]
+    try:
+        with warnings.catch_warnings():
+            if not args.debug:
+                warnings.simplefilter("ignore", RuntimeWarning)
+            handler(args)
+    except BrokenPipeError:  # e.g. `aiscale params | head`
+        sys.stderr.close()
+        return 0
+    except (UserError, ModelError, ValueError, OSError) as err:
+        if args.debug:
+            raise
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        print(f"aiscale {args.verb}: error: {message}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    if not args.quiet:
+        print(text)
+
+
+def _run(args: argparse.Namespace) -> None:
+    from .model import build_model, simulate_baseline
+    from .scenarios.metrics import milestones_table
+    from .stocks_flows import atomic_write
+
+    if args.until <= args.start:
+        raise UserError(f"--until ({args.until:g}) must be after --start ({args.start:g})")
+    kwargs = {"method": args.method}
+    if args.dt is not None:
+        kwargs.update(dt=args.dt, saveper=args.dt if 0.25 % args.dt else 0.25)
+    result = simulate_baseline(build_model(), start=args.start, stop=args.until, **kwargs)
+    table = milestones_table(result)
+    _say(args, f"aiscale {__version__}: baseline {args.start:g}-{args.until:g} "
+               f"({result.stats['method']}, {result.stats['nfev']} evaluations)\n")
+    _say(args, table.to_string(index=False))
+    if args.out is not None:
+        out: Path = args.out
+        frame = result.frame
+        atomic_write(out / "timeseries.csv", lambda p: frame.to_csv(p))
+        atomic_write(out / "timeseries.parquet", lambda p: frame.to_parquet(p))
+        meta = {"metadata": result.metadata, "parameters": result.parameters,
+                "events": [e.as_dict() for e in result.events],
+                "stats": {k: v for k, v in result.stats.items() if k in ("method", "nfev", "steps", "status")},
+                "milestones": table.to_dict(orient="records")}
+        atomic_write(out / "metadata.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2, default=str)))
+        _say(args, f"\nwrote {out / 'timeseries.csv'}, {out / 'timeseries.parquet'}, {out / 'metadata.json'}")
+
+
+def _params(args: argparse.Namespace) -> None:
+    from .model import parameter_table
+
+    table = parameter_table().reset_index()
+    if args.sector:
+        sectors = sorted(table["sector"].unique())
+        if args.sector not in sectors:
+            raise UserError(f"unknown sector {args.sector!r}; choose one of {', '.join(sectors)}")
+        table = table[table["sector"] == args.sector]
+    if args.format == "csv":
+        sys.stdout.write(table.to_csv(index=False))
+    elif args.format == "md":
+        sys.stdout.write(table.to_markdown(index=False) if _has_tabulate() else _markdown(table))
+        sys.stdout.write("\n")
+    else:
+        for _, row in table.iterrows():
+            print(f"{row['name']:<40} {row['value']:>12g} {row['unit']:<22} "
+                  f"[{row['low']:g}, {row['high']:g}]")
+            print(textwrap.fill(f"source: {row['source']}", width=100, initial_indent="    ",
+                                subsequent_indent="    "))
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _markdown(table) -> str:
+    def cell(v) -> str:
+        return str(v).replace("|", "\\|").replace("\n", " ")
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def _loops(args: argparse.Namespace) -> None:
+    from .model import build_model, simulate_baseline
+    from .model.loops import name_loops
+    from .stocks_flows.structure import LoopAnalysis, dominant_periods
+
+    model = build_model()
+    result = simulate_baseline(model, stop=args.until)
+    analysis = LoopAnalysis(model, result)
+    loops = analysis.loops
+    counts = {p: sum(lp.polarity == p for lp in loops) for p in ("reinforcing", "balancing", "ambiguous",
+                                                                  "undetermined")}
+    _say(args, f"{len(loops)} feedback loops in the equations: " + ", ".join(f"{n} {p}" for p, n in counts.items())
+         + " (undetermined: never active in this run)\n")
+    named = name_loops(loops)
+    for family, lp in named:
+        _say(args, f"{lp.id:>6}  {lp.symbol:<3} {family.name:<26} {family.description}")
+    if named:
+        dominance = analysis.dominance(loops=[lp.id for _, lp in named])
+        names = {lp.id: family.name for family, lp in named}
+        _say(args, "\ndominant loop (Loops that Matter, among the named loops):")
+        for begin, end, loop_id in dominant_periods(dominance):
+            _say(args, f"  {begin:7.2f} - {end:7.2f}  {names.get(loop_id, loop_id)}")
+    if args.all:
+        _say(args, "")
+        for lp in loops:
+            _say(args, f"{lp.id:>6}  {lp.symbol:<3} {' -> '.join(lp.visible_variables)}")
+
+
+def _export(args: argparse.Namespace) -> None:
+    from .model import build_model
+    from .stocks_flows.xmile import export_xmile
+
+    if args.dt <= 0:
+        raise UserError(f"--dt must be positive, not {args.dt:g}")
+    export_xmile(build_model(), args.out, start=args.start, stop=args.until, dt=args.dt)
+    _say(args, f"wrote {args.out} (XMILE 1.0, Euler dt = {args.dt:g} year)")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ def add_cost_of_delay(m: Model) -> None:
         return clip(run_length_factor / effective_compute_per_dollar_growth_per_year,
                     min_run_length_years, max_run_length_years)
 
-    m.smooth("run_length_years", "optimal_run_length_years", "growth_trend_years", order=1, unit="year",
+    m.smooth("run_length_years", "optimal_run_length_years", "growth_trend_years", order=1,
+             initial="run_length_2012_years", unit="year",
              doc="Length of frontier training runs: labs follow the optimum with a lag")
 
     @m.auxiliary("s")

@@ -1,0 +1,17 @@
+import warnings
+
+import pytest
+
+from aiscale.model import build_model, simulate_baseline
+
+
+@pytest.fixture(scope="session")
+def model():
+    return build_model()
+
+
+@pytest.fixture(scope="session")
+def baseline(model):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return simulate_baseline(model)
