@@ -56,7 +56,7 @@ def run_ensemble(model: Model, parameter_sets: pd.DataFrame | Mapping[str, Seque
             data[name] = (("run",), np.asarray(params[name]))
     data["stop_time"] = (("run",), trajectory.stop_time)
     stats = {k: v for k, v in trajectory.stats.items() if k != "fixed"}
-    meta = run_metadata(model, params, method, dt, saveper, rtol, trajectory)
+    meta = run_metadata(model, params, trajectory)
     attrs = {**{k: json.dumps(v) if not isinstance(v, (str, int, float)) else v for k, v in meta.items()},
              "events": json.dumps([e.as_dict() for e in trajectory.events]),
              "stats": json.dumps(stats, default=str)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -43,14 +44,22 @@ class BlowUp:
     direction = 1
     terminal = True
 
+    @cached_property
+    def _log_bounds(self) -> tuple[Any, Any]:
+        rate = None if self.max_growth_rate is None else np.log(self.max_growth_rate)
+        return np.log(self.max_value), rate
+
     def indicator(self, ns: dict[str, Any], y: np.ndarray, dy: np.ndarray,
                   positive: np.ndarray) -> np.ndarray:
+        log_max, log_rate = self._log_bounds
         with np.errstate(all="ignore"):
-            size = np.log(np.abs(y) + 1e-300) - np.log(self.max_value)
-            g = size.max(axis=0)
-            if self.max_growth_rate is not None and positive.any():
+            # max(log|y|) - c equals max(log|y| - c) exactly (rounding is monotonic)
+            g = np.log(np.abs(y) + 1e-300).max(axis=0) - log_max
+            if log_rate is not None and positive.any():
                 rate = np.abs(dy[positive]) / np.maximum(np.abs(y[positive]), 1e-300)
-                g = np.maximum(g, np.log(np.maximum(rate.max(axis=0), 1e-300)) - np.log(self.max_growth_rate))
+                g = np.maximum(g, np.log(np.maximum(rate.max(axis=0), 1e-300)) - log_rate)
+        if np.isfinite(g).all() and np.isfinite(dy).all():
+            return g  # the usual case (a finite g implies finite states)
         bad = ~np.isfinite(y).all(axis=0) | ~np.isfinite(dy).all(axis=0)
         return np.where(bad | np.isnan(g), 1.0, g)
 

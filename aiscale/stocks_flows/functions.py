@@ -129,7 +129,10 @@ def _call(name: str, *args: Any) -> Symbol:
 
 
 def _symbolic(*args: Any) -> bool:
-    return any(isinstance(a, Symbol) for a in args)
+    for a in args:  # a plain loop: this runs for every helper call in every evaluation
+        if isinstance(a, Symbol):
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- helpers
@@ -137,7 +140,7 @@ def minimum(a: Any, b: Any, *more: Any) -> Any:
     """Elementwise minimum of two or more values (XMILE ``MIN``)."""
     if more:
         return minimum(minimum(a, b), *more)
-    if _symbolic(a, b):
+    if isinstance(a, Symbol) or isinstance(b, Symbol):
         return _call("MIN", a, b)
     return np.minimum(a, b)
 
@@ -146,7 +149,7 @@ def maximum(a: Any, b: Any, *more: Any) -> Any:
     """Elementwise maximum of two or more values (XMILE ``MAX``)."""
     if more:
         return maximum(maximum(a, b), *more)
-    if _symbolic(a, b):
+    if isinstance(a, Symbol) or isinstance(b, Symbol):
         return _call("MAX", a, b)
     return np.maximum(a, b)
 
@@ -158,27 +161,27 @@ def clip(x: Any, low: Any, high: Any) -> Any:
 
 def exp(x: Any) -> Any:
     """Natural exponential (XMILE ``EXP``)."""
-    return _call("EXP", x) if _symbolic(x) else np.exp(x)
+    return _call("EXP", x) if isinstance(x, Symbol) else np.exp(x)
 
 
 def log(x: Any) -> Any:
     """Natural logarithm (XMILE ``LN``)."""
-    return _call("LN", x) if _symbolic(x) else np.log(x)
+    return _call("LN", x) if isinstance(x, Symbol) else np.log(x)
 
 
 def log10(x: Any) -> Any:
     """Base-10 logarithm. Exported as ``LN(x) / LN(10)``: PySD has no ``LOG10``."""
-    return _call("LN", x) / _call("LN", 10) if _symbolic(x) else np.log10(x)
+    return _call("LN", x) / _call("LN", 10) if isinstance(x, Symbol) else np.log10(x)
 
 
 def sqrt(x: Any) -> Any:
     """Square root (XMILE ``SQRT``)."""
-    return _call("SQRT", x) if _symbolic(x) else np.sqrt(x)
+    return _call("SQRT", x) if isinstance(x, Symbol) else np.sqrt(x)
 
 
 def absolute(x: Any) -> Any:
     """Absolute value (XMILE ``ABS``)."""
-    return _call("ABS", x) if _symbolic(x) else np.abs(x)
+    return _call("ABS", x) if isinstance(x, Symbol) else np.abs(x)
 
 
 def if_then_else(condition: Any, then: Any, otherwise: Any) -> Any:

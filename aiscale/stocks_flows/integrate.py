@@ -40,6 +40,7 @@ class Trajectory:
     stop_time: np.ndarray                  # (N,) time each member stopped (the end if it ran through)
     events: list[Event] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)  # the run's options, as resolved
 
 
 def save_times(start: float, stop: float, saveper: float) -> np.ndarray:
@@ -64,32 +65,47 @@ def find_breakpoints(plan, params: dict, fixed: dict, y0: np.ndarray, start: flo
 
 
 class _System:
-    """The right-hand side and event indicators for N members at once."""
+    """The right-hand side and event indicators for N members at once.
+
+    The last right-hand-side evaluation is remembered: the event indicators at the end
+    of an adaptive step reuse the evaluation the solver made there (RK45, RK23 and
+    DOP853 evaluate f at the new point as their "first same as last" stage), and a new
+    solver after a breakpoint reuses the one at the segment's start, so events cost no
+    extra model evaluations.
+    """
 
     def __init__(self, plan, params, fixed, n, blowup, thresholds, log_mask, max_evaluations,
                  max_seconds):
         self.plan, self.params, self.fixed, self.n = plan, params, fixed, n
+        self.evaluate = plan.evaluator(params, fixed)  # (integrate ignores floating-point warnings)
         self.blowup, self.thresholds = blowup, list(thresholds)
         self.log_mask = log_mask                      # (n_states,) integrate ln(S)
+        self.log_rows = np.flatnonzero(log_mask)
         self.active = np.ones(n, dtype=bool)
         self.nfev = 0
         self.max_evaluations, self.max_seconds = max_evaluations, max_seconds
         self.started = _time.perf_counter()
         self.segment_end = np.inf
+        self._last: tuple | None = None  # (t, z, active, y, ns, dy) of the last evaluation
 
     def to_states(self, z: np.ndarray) -> np.ndarray:
         y = z.reshape(-1, self.n).copy()
-        if self.log_mask.any():
-            with np.errstate(over="ignore"):
-                y[self.log_mask] = np.exp(y[self.log_mask])
+        if len(self.log_rows):
+            y[self.log_rows] = np.exp(y[self.log_rows])
         return y
 
     def to_solver(self, y: np.ndarray) -> np.ndarray:
         z = y.copy()
-        if self.log_mask.any():
-            with np.errstate(divide="ignore"):
-                z[self.log_mask] = np.log(y[self.log_mask])
+        if len(self.log_rows):
+            z[self.log_rows] = np.log(y[self.log_rows])
         return z
+
+    def _clock(self, t: float) -> float:
+        if t >= self.segment_end:
+            # At a breakpoint the segment ending there sees the left limit, so a pulse
+            # ending at b does not lose its last stage to the regime after b.
+            return np.nextafter(self.segment_end, -np.inf)
+        return t
 
     def state_derivatives(self, t: float, y: np.ndarray) -> tuple[dict, np.ndarray]:
         self.nfev += 1
@@ -97,29 +113,47 @@ class _System:
             raise _Watchdog(f"more than {self.max_evaluations} right-hand-side evaluations")
         if self.max_seconds is not None and _time.perf_counter() - self.started > self.max_seconds:
             raise _Watchdog(f"more than {self.max_seconds:g} s of wall time")
-        if t >= self.segment_end:
-            # At a breakpoint the segment ending there sees the left limit, so a pulse
-            # ending at b does not lose its last stage to the regime after b.
-            t = np.nextafter(self.segment_end, -np.inf)
-        with np.errstate(all="ignore"):
-            ns = self.plan.evaluate(t, y, self.params, self.fixed)
-            dy = self.plan.derivatives(ns, y)
-        dy[:, ~self.active] = 0.0
+        t = self._clock(t)
+        ns = self.evaluate(t, y)
+        dy = self.plan.derivatives(ns, y)
+        if not self.active.all():
+            dy[:, ~self.active] = 0.0
         return ns, dy
 
-    def rhs(self, t: float, z: np.ndarray) -> np.ndarray:
+    def evaluate_solver_state(self, t: float, z: np.ndarray) -> tuple[np.ndarray, dict, np.ndarray]:
+        """States, every variable and d(state)/dt at the solver's ``(t, z)``; reused
+        when the same point was evaluated last."""
+        last = self._last
+        if (last is not None and last[0] == self._clock(t) and np.array_equal(last[1], z)
+                and np.array_equal(last[2], self.active)):
+            return last[3], last[4], last[5]
         y = self.to_states(z)
-        _, dy = self.state_derivatives(t, y)
-        if self.log_mask.any():
-            with np.errstate(all="ignore"):
-                dy[self.log_mask] = dy[self.log_mask] / y[self.log_mask]
+        ns, dy = self.state_derivatives(t, y)
+        self._last = (self._clock(t), np.array(z, copy=True), self.active.copy(), y, ns, dy)
+        return y, ns, dy
+
+    def rhs(self, t: float, z: np.ndarray) -> np.ndarray:
+        y, _, dy = self.evaluate_solver_state(t, z)
+        dz = dy.copy()  # the remembered evaluation keeps d(state)/dt
+        if len(self.log_rows):
+            dz[self.log_rows] = dy[self.log_rows] / y[self.log_rows]
         # A non-finite derivative would poison the solver; the blow-up indicator
         # reports it, so give the solver a finite value here.
-        return np.nan_to_num(dy, nan=0.0, posinf=1e300, neginf=-1e300).ravel()
+        if not np.isfinite(dz).all():
+            np.nan_to_num(dz, copy=False, nan=0.0, posinf=1e300, neginf=-1e300)
+        return dz.ravel()
 
     def indicators(self, t: float, y: np.ndarray) -> np.ndarray:
         """(n_events, N): event functions; a sign change is a crossing."""
         ns, dy = self.state_derivatives(t, y)
+        return self._indicators(ns, y, dy)
+
+    def solver_indicators(self, t: float, z: np.ndarray) -> np.ndarray:
+        """:meth:`indicators` at the solver's ``(t, z)``, reusing its last evaluation."""
+        y, ns, dy = self.evaluate_solver_state(t, z)
+        return self._indicators(ns, y, dy)
+
+    def _indicators(self, ns: dict, y: np.ndarray, dy: np.ndarray) -> np.ndarray:
         rows = [th.indicator(ns, y) for th in self.thresholds]
         rows.append(self.blowup.indicator(ns, y, dy, self.plan.positive))
         return np.array(rows, dtype=float)
@@ -149,16 +183,22 @@ def integrate(plan, params: dict, fixed: dict, y0: np.ndarray, start: float, sto
     if log_mask.any() and (y0[log_mask] <= 0).any():
         bad = [plan.state_names[i] for i in np.flatnonzero(log_mask) if (y0[i] <= 0).any()]
         raise ValueError(f"stocks declared positive start at or below zero: {', '.join(bad)}")
-    system = _System(plan, params, fixed, n, blowup, thresholds, log_mask, max_evaluations,
-                     max_seconds)
     if method in FIXED_METHODS:
         if dt is None:
             raise ValueError(f"method {method!r} needs a time step dt")
-        return _fixed_step(system, y0, start, stop, dt, saveper, method)
-    if method not in ADAPTIVE_METHODS:
+    elif method not in ADAPTIVE_METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of "
                          f"{', '.join([*ADAPTIVE_METHODS, *FIXED_METHODS])}")
-    return _adaptive(system, y0, start, stop, saveper, method, rtol, atol, max_step, breakpoints)
+    # Overflow, 0/0 and the like are expected on the way to a blow-up, which the events
+    # report: floating-point warnings are off for the whole integration (set once here
+    # rather than around every evaluation).
+    with np.errstate(all="ignore"):
+        system = _System(plan, params, fixed, n, blowup, thresholds, log_mask, max_evaluations,
+                         max_seconds)
+        if method in FIXED_METHODS:
+            return _fixed_step(system, y0, start, stop, dt, saveper, method)
+        return _adaptive(system, y0, start, stop, saveper, method, rtol, atol, max_step,
+                         breakpoints)
 
 
 # ---------------------------------------------------------------------- fixed step
@@ -179,20 +219,26 @@ def _fixed_step(system: _System, y0, start, stop, dt, saveper, method) -> Trajec
     def f(t, yy):
         return system.state_derivatives(t, yy)[1]
 
+    # which crossings count: rising (direction 1), falling (-1) or both (0)
+    want_up = np.array([spec.direction != -1 for spec in system.specs])[:, None]
+    want_down = np.array([spec.direction != 1 for spec in system.specs])[:, None]
+    non_negative = plan.non_negative if plan.non_negative.any() else None
     for k in range(steps + 1):
         t = start + k * dt
         ns, dy = system.state_derivatives(t, y)
         g = np.array([*(th.indicator(ns, y) for th in system.thresholds),
                       system.blowup.indicator(ns, y, dy, plan.positive)])
         if g_old is not None:
-            for spec, go, gn in zip(system.specs, g_old, g):
-                for m in np.flatnonzero(_crossed(spec, go, gn) & system.active):
-                    frac = go[m] / (go[m] - gn[m]) if np.isfinite(gn[m]) and go[m] != gn[m] else 1.0
-                    te = t - dt + dt * float(np.clip(frac, 0.0, 1.0))
-                    events.append(_event(spec, te, m))
-                    if spec.terminal:
-                        system.active[m] = False
-                        stop_time[m] = t
+            crossed = ((g_old < 0) & (g >= 0) & want_up) | ((g_old > 0) & (g <= 0) & want_down)
+            if (crossed & system.active).any():  # rare: look at each event and member
+                for spec, go, gn in zip(system.specs, g_old, g):
+                    for m in np.flatnonzero(_crossed(spec, go, gn) & system.active):
+                        frac = go[m] / (go[m] - gn[m]) if np.isfinite(gn[m]) and go[m] != gn[m] else 1.0
+                        te = t - dt + dt * float(np.clip(frac, 0.0, 1.0))
+                        events.append(_event(spec, te, m))
+                        if spec.terminal:
+                            system.active[m] = False
+                            stop_time[m] = t
         else:  # already past a blow-up bound at the start
             for m in np.flatnonzero(g[-1] >= 0):
                 events.append(_event(system.blowup, t, m))
@@ -212,14 +258,16 @@ def _fixed_step(system: _System, y0, start, stop, dt, saveper, method) -> Trajec
             k3 = f(t + dt / 2, y + dt / 2 * k2)
             k4 = f(t + dt, y + dt * k3)
             y_new = y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-        if plan.non_negative.any():
-            y_new[plan.non_negative] = np.maximum(y_new[plan.non_negative], 0.0)
-        bad = ~np.isfinite(y_new).all(axis=0) & system.active
-        for m in np.flatnonzero(bad):
-            events.append(Event("blow-up", t + dt, "blow-up", m, "a state became non-finite"))
-            stop_time[m] = t + dt
-        system.active &= ~bad
-        y = np.where(system.active, y_new, y)
+        if non_negative is not None:
+            y_new[non_negative] = np.maximum(y_new[non_negative], 0.0)
+        finite = np.isfinite(y_new).all(axis=0)
+        if not finite.all():
+            bad = ~finite & system.active
+            for m in np.flatnonzero(bad):
+                events.append(Event("blow-up", t + dt, "blow-up", m, "a state became non-finite"))
+                stop_time[m] = t + dt
+            system.active &= ~bad
+        y = y_new if system.active.all() else np.where(system.active, y_new, y)
     out[last_saved + 1:] = y  # members all stopped early: hold their final state
     stats = {"method": method, "dt": dt, "nfev": system.nfev, "steps": k, "status": "completed"}
     return Trajectory(save_at, out, stop_time, events, stats)
@@ -241,7 +289,7 @@ def _adaptive(system: _System, y0, start, stop, saveper, method, rtol, atol, max
     t = start
     steps = 0
     status = "completed"
-    g_old = system.indicators(t, y0)
+    g_old = system.solver_indicators(t, z)
     for m in np.flatnonzero(g_old[-1] >= 0):
         events.append(_event(system.blowup, t, m))
         system.active[m] = False
@@ -278,9 +326,8 @@ def _adaptive(system: _System, y0, start, stop, saveper, method, rtol, atol, max
                 system.active[:] = False
                 status = "singularity"
                 break
-            dense = solver.dense_output()
-            y_new = system.to_states(solver.y)
-            g_new = system.indicators(t_new, y_new)
+            dense = _Lazy(solver.dense_output)  # built only if a crossing or a save needs it
+            g_new = system.solver_indicators(t_new, solver.y)
             t_end, terminal_members = t_new, []
             crossings = []
             for e, spec in enumerate(system.specs):
@@ -303,7 +350,7 @@ def _adaptive(system: _System, y0, start, stop, saveper, method, rtol, atol, max
                     system.active[m] = False
                     stop_time[m] = t_end
                 t, restart = t_end, True
-                g_old = system.indicators(t, system.to_states(z))
+                g_old = system.solver_indicators(t, z)
             else:
                 g_old = g_new
         if not restart and solver.status == "finished":
@@ -313,6 +360,18 @@ def _adaptive(system: _System, y0, start, stop, saveper, method, rtol, atol, max
     stats = {"method": method, "rtol": rtol, "nfev": system.nfev, "steps": steps, "status": status,
              "log_space_states": [system.plan.state_names[i] for i in np.flatnonzero(system.log_mask)]}
     return Trajectory(save_at, out, stop_time, events, stats)
+
+
+class _Lazy:
+    """A solver's dense output, built on first call."""
+
+    def __init__(self, build):
+        self.build, self.function = build, None
+
+    def __call__(self, t):
+        if self.function is None:
+            self.function = self.build()
+        return self.function(t)
 
 
 def _absolute_tolerances(system: _System, y0: np.ndarray, rtol: float, atol: Any) -> np.ndarray:

@@ -25,16 +25,31 @@ DEFAULT_METHOD = "RK45"  # not LSODA: it never returns after a finite-time blow-
 
 @dataclass
 class Result:
-    """One simulation: a frame of every public variable over time, plus context."""
+    """One simulation: a frame of every public variable over time, plus context.
+
+    ``states``: every stock over time, the hidden stocks of delays and smooths included
+    (index: the frame's times; columns: the model's state names, in state order), so
+    that the whole state of the run can be evaluated again (e.g. by the loop analysis).
+    ``metadata``: package version, parameter hash and the solver settings used
+    (``method``, ``start``, ``stop``, ``saveper``, ``log_space``, ``max_step``, and
+    ``dt`` for fixed-step methods, ``rtol`` and ``log_space_states`` for adaptive
+    ones, ``atol`` if given).
+    """
 
     frame: pd.DataFrame
     parameters: dict[str, float]
     events: list[Event] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    states: pd.DataFrame | None = None
 
     def __getitem__(self, name: str) -> pd.Series:
         return self.frame[name]
+
+    @property
+    def state_names(self) -> list[str]:
+        """Names of every state (stock), hidden ones included, in state order."""
+        return [] if self.states is None else list(self.states.columns)
 
     @property
     def blew_up(self) -> bool:
@@ -57,16 +72,27 @@ class Result:
         meta = {"metadata": self.metadata, "parameters": self.parameters,
                 "events": [e.as_dict() for e in self.events], "stats": self.stats}
         atomic_write(path.with_suffix(path.suffix + ".json"),
-                     lambda p: Path(p).write_text(json.dumps(meta, indent=2, default=_jsonable)))
+                     lambda p: Path(p).write_text(json.dumps(_finite(meta), indent=2, default=_jsonable)))
         return path
 
 
 def _jsonable(x: Any) -> Any:
     if isinstance(x, np.generic):
-        return x.item()
+        return _finite(x.item())
     if isinstance(x, np.ndarray):
-        return x.tolist()
+        return _finite(x.tolist())
     return str(x)
+
+
+def _finite(x: Any) -> Any:
+    """``x`` with non-finite floats as the strings "inf", "-inf", "nan" (valid JSON)."""
+    if isinstance(x, float) and not np.isfinite(x):
+        return str(x)
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    return x
 
 
 def atomic_write(path: str | os.PathLike, write: Any) -> None:
@@ -135,8 +161,9 @@ def simulate(model: Model, start: float = 0.0, stop: float = 100.0, *, method: s
         states = np.concatenate([states, trajectory.states[keep.sum():keep.sum() + 1]])
     frame = outputs_frame(model, times, states[:, :, 0], {k: v[0] for k, v in params.items()},
                           trajectory)
+    state_frame = pd.DataFrame(states[:, :, 0], index=frame.index, columns=model.plan.state_names)
     return Result(frame, {k: float(v[0]) for k, v in params.items()}, trajectory.events,
-                  trajectory.stats, run_metadata(model, params, method, dt, saveper, rtol, trajectory))
+                  trajectory.stats, run_metadata(model, params, trajectory), state_frame)
 
 
 def _run(model: Model, start: float, stop: float, *, method, dt, saveper, parameters, rtol, atol,
@@ -159,6 +186,9 @@ def _run(model: Model, start: float, stop: float, *, method, dt, saveper, parame
                            max_step=max_step, thresholds=list(events), blowup=blowup or BlowUp(),
                            breakpoints=bps, max_evaluations=max_evaluations, max_seconds=max_seconds)
     trajectory.stats["fixed"] = fixed
+    trajectory.settings = {"method": method, "start": float(start), "stop": float(stop),
+                           "saveper": float(saveper), "dt": dt, "rtol": rtol, "atol": atol,
+                           "log_space": bool(log_space), "max_step": float(max_step)}
     return trajectory, params
 
 
@@ -192,13 +222,22 @@ def parameter_hash(params: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def run_metadata(model: Model, params: Mapping[str, Any], method: str, dt, saveper, rtol,
-                 trajectory: Trajectory) -> dict:
+def run_metadata(model: Model, params: Mapping[str, Any], trajectory: Trajectory) -> dict:
+    """What a run was: model, package version, parameter hash, and the solver settings
+    (enough to repeat it with :func:`simulate`)."""
     from .. import __version__
+    settings = trajectory.settings
+    method = settings["method"]
     meta = {"model": model.name, "aiscale_version": __version__, "parameter_hash": parameter_hash(params),
-            "method": method, "time_unit": model.time_unit}
+            "method": method, "time_unit": model.time_unit, "start": settings["start"],
+            "stop": settings["stop"], "saveper": settings["saveper"],
+            "log_space": settings["log_space"], "max_step": settings["max_step"]}
     if method in FIXED_METHODS:
-        meta.update(dt=dt, saveper=saveper)
+        meta["dt"] = settings["dt"]
     else:
-        meta.update(rtol=rtol, log_space_states=trajectory.stats.get("log_space_states", []))
+        meta.update(rtol=settings["rtol"],
+                    log_space_states=trajectory.stats.get("log_space_states", []))
+    atol = settings["atol"]
+    if atol is not None:
+        meta["atol"] = float(atol) if np.ndim(atol) == 0 else np.asarray(atol, dtype=float).tolist()
     return meta

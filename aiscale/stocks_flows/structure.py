@@ -281,11 +281,11 @@ class _Trajectory:
 class LoopAnalysis:
     """Loops, polarities and link/loop scores of a model along one trajectory.
 
-    ``result``: a :class:`~aiscale.stocks_flows.simulate.Result` of ``model`` (if the
-    model has hidden stocks, which a result's frame does not hold, the run is repeated
-    with the result's parameters and solver settings to recover them). Without a
-    result the model is simulated from ``start`` to ``stop`` with ``run_kwargs``
-    (passed to :func:`~aiscale.stocks_flows.simulate.simulate`).
+    ``result``: a :class:`~aiscale.stocks_flows.simulate.Result` of ``model``; every
+    variable is evaluated from its ``states`` (which hold the hidden stocks of delays
+    and smooths too) at its saved times, with its parameters. Without a result the
+    model is simulated from ``start`` to ``stop`` with ``run_kwargs`` (passed to
+    :func:`~aiscale.stocks_flows.simulate.simulate`).
 
     Everything is computed once and cached, so one analysis serves
     :attr:`loops`, :meth:`link_scores`, :meth:`loop_scores` and :meth:`dominance`.
@@ -446,45 +446,18 @@ def _polarity_text(signs: np.ndarray) -> str:
 # ====================================================================== numerics
 def _trajectory(model: Model, result: Result | None, start: float, stop: float,
                 run_kwargs: dict[str, Any]) -> _Trajectory:
-    """Every variable (hidden ones, parameters and time included) at the saved times."""
+    """Every variable (hidden ones, parameters and time included) at the saved times,
+    evaluated from the states of ``result`` (or of a run of ``model``)."""
     plan = model.plan
-    if result is not None and not run_kwargs and all(s in result.frame.columns for s in plan.state_names):
-        times = result.frame.index.to_numpy(dtype=float)
-        states = result.frame[plan.state_names].to_numpy(dtype=float).T            # (n_states, T)
-        params = dict(result.parameters)
-        fixed = {k: float(np.ravel(v)[0]) for k, v in result.stats.get("fixed", {}).items()}
-    else:
-        if result is not None:
-            times = result.frame.index.to_numpy(dtype=float)
-            meta = result.metadata
-            kw = {"method": meta.get("method", "RK45"), "parameters": result.parameters}
-            if meta.get("dt") is not None:
-                kw["dt"] = meta["dt"]
-            if meta.get("rtol") is not None:
-                kw["rtol"] = meta["rtol"]
-                kw["log_space"] = bool(meta.get("log_space_states"))
-            saveper = meta.get("saveper") or (float(np.diff(times[:2])[0]) if len(times) > 1 else 1.0)
-            kw["saveper"] = saveper
-            start = float(times[0])
-            n = int(np.ceil((times[-1] - start) / saveper - 1e-9))
-            stop = start + max(n, 1) * saveper
-            kw.update(run_kwargs)
-        else:
-            kw = dict(run_kwargs)
-            times = None
-        t_run, states_run, params, fixed = _simulate_states(model, start, stop, kw)
-        if times is None:
-            times, states = t_run, states_run
-        else:
-            # The re-run saves on a grid; an event that stopped the original run may have
-            # added an off-grid last row, where hidden stocks are interpolated. Public
-            # stocks are taken from the result itself.
-            states = np.stack([np.interp(times, t_run, row) for row in states_run])
-            on_grid = np.isclose(times[:, None], t_run[None, :], rtol=0, atol=1e-9).any(axis=1)
-            _check_rerun(plan, result, states, on_grid)
-            for i, name in enumerate(plan.state_names):
-                if name in result.frame.columns:
-                    states[i] = result.frame[name].to_numpy(dtype=float)
+    if result is None:
+        result = _simulate(model, start, stop, run_kwargs)
+    elif run_kwargs:
+        raise TypeError(f"simulation options {sorted(run_kwargs)} were given with a result; "
+                        "they apply only when the analysis runs the model itself")
+    times = result.frame.index.to_numpy(dtype=float)
+    states = _result_states(plan, result)                                    # (n_states, T)
+    params = dict(result.parameters)
+    fixed = {k: float(np.ravel(v)[0]) for k, v in result.stats.get("fixed", {}).items()}
     with np.errstate(all="ignore"):
         ns = plan.evaluate(times, states, params, fixed)
     T = len(times)
@@ -493,19 +466,17 @@ def _trajectory(model: Model, result: Result | None, start: float, stop: float,
     return _Trajectory(times, values)
 
 
-def _check_rerun(plan, result: Result, states: np.ndarray, rows: np.ndarray) -> None:
-    """Warn if repeating a run (to recover its hidden stocks) did not reproduce it."""
-    worst = 0.0
-    for i, name in enumerate(plan.state_names):
-        if name in result.frame.columns and rows.any():
-            ref = result.frame[name].to_numpy(dtype=float)[rows]
-            scale = np.maximum(np.abs(ref), np.nanmax(np.abs(ref)) * 1e-6 + 1e-300)
-            with np.errstate(all="ignore"):
-                worst = max(worst, float(np.nanmax(np.abs(states[i][rows] - ref) / scale)))
-    if worst > 1e-6:
-        warnings.warn(f"re-running the model to recover its delay/smooth states reproduced the "
-                      f"given result only to a relative {worst:.2g}; loop scores use the re-run "
-                      "(pass the run's settings as keyword arguments to match it)", stacklevel=4)
+def _result_states(plan, result: Result) -> np.ndarray:
+    """All states of a run, (n_states, T): its ``states`` (hidden stocks included), or
+    its frame when the model has no hidden stocks."""
+    source = result.states if result.states is not None else result.frame
+    missing = [name for name in plan.state_names if name not in source.columns]
+    if missing:
+        where = "states" if result.states is not None else "frame (and it has no states)"
+        raise ValueError(f"the result's {where} lacks the stocks {missing[:5]}"
+                         f"{' ...' if len(missing) > 5 else ''}: it is not a run of this model; "
+                         "pass a Result returned by Model.run, or no result to run the model")
+    return source[plan.state_names].to_numpy(dtype=float).T
 
 
 def _numeric(v: Any) -> bool:
@@ -516,23 +487,16 @@ def _numeric(v: Any) -> bool:
         return False
 
 
-def _simulate_states(model: Model, start: float, stop: float, kw: dict[str, Any]
-                     ) -> tuple[np.ndarray, np.ndarray, dict[str, float], dict[str, float]]:
-    """Run the model and return saved times, all states (hidden ones too), parameters
-    and frozen initial values (a :class:`Result` frame holds public variables only)."""
-    from .simulate import _run, simulate
+def _simulate(model: Model, start: float, stop: float, kw: dict[str, Any]) -> Result:
+    """Run the model for an analysis, with simulation options ``kw``."""
+    from .simulate import simulate
 
-    defaults = {name: p.default for name, p in inspect.signature(simulate).parameters.items()
-                if p.kind is inspect.Parameter.KEYWORD_ONLY}
-    unknown = set(kw) - set(defaults)
+    known = {name for name, p in inspect.signature(simulate).parameters.items()
+             if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    unknown = set(kw) - known
     if unknown:
-        raise TypeError(f"unknown simulation options {sorted(unknown)}; known: {sorted(defaults)}")
-    trajectory, params = _run(model, start, stop, **{**defaults, **kw})
-    stop_at = float(trajectory.stop_time[0])
-    keep = trajectory.times <= stop_at + 1e-12
-    params1 = {k: float(np.ravel(v)[0]) for k, v in params.items()}
-    fixed = {k: float(np.ravel(v)[0]) for k, v in trajectory.stats.get("fixed", {}).items()}
-    return trajectory.times[keep], trajectory.states[keep][:, :, 0].T, params1, fixed
+        raise TypeError(f"unknown simulation options {sorted(unknown)}; known: {sorted(known)}")
+    return simulate(model, start, stop, **kw)
 
 
 def _call(eq, args: Sequence[Any], T: int) -> np.ndarray:
@@ -547,7 +511,9 @@ def _partial_derivative(eq, x: str, traj: _Trajectory) -> np.ndarray:
     i = eq.inputs.index(x)
     xv = args[i]
     scale = float(np.nanmax(np.abs(xv))) if np.isfinite(xv).any() else 0.0
-    h = 1e-6 * np.maximum(np.abs(xv), 1e-3 * scale)
+    # relative steps: values can span many orders of magnitude over a run, so a floor
+    # tied to the largest value would step past zero early on; the floor is only for x = 0
+    h = np.where(xv != 0, 1e-6 * np.abs(xv), 1e-9 * scale)
     h = np.where((h > 0) & np.isfinite(h), h, 1e-8)
     base = traj.values[eq.name]
     up = _call(eq, [*args[:i], xv + h, *args[i + 1:]], T)

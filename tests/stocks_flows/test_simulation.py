@@ -276,3 +276,59 @@ def test_metadata_hash_follows_parameters():
     b = sir().run(0, 1, method="euler", dt=0.5, parameters={"duration": 6})
     assert a.metadata["parameter_hash"] != b.metadata["parameter_hash"]
     assert a.metadata["aiscale_version"]
+
+
+def test_result_keeps_every_state_and_the_solver_settings():
+    from .reference_models import delays
+
+    m = delays()
+    r = m.run(0, 10, atol=1e-9, max_step=0.5)
+    assert r.state_names == m.plan.state_names and "shipments__stock3" in r.states
+    assert r.states.index.equals(r.frame.index)
+    np.testing.assert_array_equal(r.states["backlog"], r["backlog"])
+    meta = r.metadata
+    assert (meta["method"], meta["start"], meta["stop"], meta["saveper"]) == ("RK45", 0.0, 10.0, 0.1)
+    assert meta["log_space"] is True and meta["atol"] == 1e-9 and meta["max_step"] == 0.5
+    assert meta["rtol"] == 1e-6 and "dt" not in meta
+    # the recorded settings repeat the run exactly
+    again = m.run(meta["start"], meta["stop"], method=meta["method"], saveper=meta["saveper"],
+                  rtol=meta["rtol"], atol=meta["atol"], log_space=meta["log_space"],
+                  max_step=meta["max_step"])
+    pd.testing.assert_frame_equal(again.states, r.states)
+    fixed = m.run(0, 10, method="euler", dt=0.25, saveper=0.5).metadata
+    assert fixed["dt"] == 0.25 and fixed["saveper"] == 0.5 and fixed["max_step"] == np.inf
+    assert "atol" not in fixed and "rtol" not in fixed
+
+
+def test_time_only_flows_and_given_equation_values():
+    """A flow that depends on time alone (a scalar, not an array of the ensemble's size)
+    still feeds its stock, and an equation value given to ``evaluate`` is kept rather
+    than recomputed."""
+    m = Model("shapes", units=["widget = [widget]"])
+    m.parameter("leak_rate", 0.5, "1/year")
+    m.lookup("scheduled_inflow_rate", "time", [(0, 1), (10, 3)], "widget/year")
+    m.stock("tank", 0, "widget", inflows=["scheduled_inflow"], outflows=["leak"])
+
+    @m.flow("widget/year")
+    def scheduled_inflow(scheduled_inflow_rate):
+        return scheduled_inflow_rate
+
+    @m.flow("widget/year")
+    def leak(tank, leak_rate):
+        return tank * leak_rate
+
+    ds = m.run_ensemble({"leak_rate": [0.1, 0.5, 1.0]}, 0, 10, method="euler", dt=0.125)
+    for i, rate in enumerate([0.1, 0.5, 1.0]):
+        single = m.run(0, 10, method="euler", dt=0.125, parameters={"leak_rate": rate})
+        np.testing.assert_array_equal(ds["tank"].values[i], single["tank"].to_numpy())
+    tank, t, dt = 0.0, 0.0, 0.125
+    for _ in range(8):
+        tank += dt * (1 + 0.2 * t - 0.5 * tank)
+        t += dt
+    assert m.run(0, 1, method="euler", dt=dt)["tank"].iloc[-1] == pytest.approx(tank, rel=1e-12)
+
+    plan = m.plan
+    y = np.array([[4.0]])
+    ns = plan.evaluate(0.0, y, {"leak_rate": np.array([0.5]), "leak": np.array([7.0])})
+    assert ns["leak"][0] == 7.0
+    np.testing.assert_array_equal(plan.derivatives(ns, y), [[1.0 - 7.0]])

@@ -178,3 +178,47 @@ def test_bad_names_and_time_reserved():
         m.parameter("bad name", 1.0, "USD")
     with pytest.raises(DuplicateNameError, match="reserved"):
         m.parameter("time", 1.0, "year")
+
+
+def _rate_source() -> Model:
+    m = Model("units_default", units=["widget = [widget]"])
+    m.parameter("base_orders", 100, "widget/year")
+
+    @m.flow("widget/year")
+    def orders(base_orders):
+        return base_orders
+
+    m.stock("backlog", 0, "widget", inflows=["orders"], outflows=["shipments"])
+    return m
+
+
+def test_delay_and_smooth_default_to_the_input_unit():
+    m = _rate_source()
+    m.delay("shipments", "orders", 2.0, order=3, initial=50.0)
+    m.smooth("perceived_orders", "orders", 1.5)
+    m.smooth("perceived_backlog", "backlog", 1.0, order=3)
+    m.build()  # units check: every generated element has a consistent unit
+    assert m.builtins["shipments"].unit == "widget/year"
+    assert m.element("shipments").unit == "widget/year"
+    assert m.element("shipments__initial").unit == "widget/year"
+    assert m.element("perceived_orders").unit == "widget/year"
+    assert m.element("perceived_backlog").unit == "widget"
+    assert m.element("perceived_backlog__adjust1").unit == "(widget)/year"
+    # an explicit unit still wins
+    m2 = _rate_source()
+    m2.delay("shipments", "orders", 2.0, unit="widget/year")
+    assert m2.builtins["shipments"].unit == "widget/year"
+
+
+def test_delay_of_an_undeclared_input_without_unit_is_reported_once():
+    m = _rate_source()
+    m.delay("shipments", "late_orders", 2.0, order=3)
+
+    @m.flow("widget/year")
+    def late_orders(base_orders):
+        return base_orders
+
+    m.stock("sink", 0, "widget", inflows=["late_orders"])
+    with pytest.raises(ModelValidationError, match="delay 'shipments' has no unit: pass unit=") as info:
+        m.build()
+    assert str(info.value).count("shipments") == 1 and info.value.kinds == {"missing-unit"}
