@@ -121,7 +121,8 @@ def _run(args: argparse.Namespace) -> None:
     table = milestones_table(result)
     _say(args, f"aiscale {__version__}: baseline {args.start:g}-{args.until:g} "
                f"({result.stats['method']}, {result.stats['nfev']} evaluations)\n")
-    _say(args, table.to_string(index=False))
+    width = int(table["milestone"].str.len().max())
+    _say(args, "\n".join(f"{m:<{width}}  {y}" for m, y in table.itertuples(index=False)))
     if args.out is not None:
         out: Path = args.out
         frame = result.frame

@@ -76,6 +76,8 @@ def milestones_table(result: Result) -> pd.DataFrame:
     rows.append((f"binding constraint at {result.frame.index[0]:.0f}", first))
     rows += [(f"binding constraint: {a} -> {b}", f"{t:.1f}") for t, a, b in m["binding constraint changes"]]
     blowup = m["blow-up"]
-    rows.append(("blow-up (run stopped)", "none" if blowup is None else
-                 f"{blowup:.2f} ({next(e.detail or e.name for e in result.events if e.time == blowup)})"))
+    rows.append(("blow-up (run stopped)", "none" if blowup is None else f"{blowup:.2f}"))
+    if blowup is not None:
+        event = next(e for e in result.events if e.time == blowup)
+        rows.append(("blow-up cause", event.detail or event.name))
     return pd.DataFrame(rows, columns=["milestone", "year"])

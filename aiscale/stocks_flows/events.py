@@ -64,6 +64,21 @@ class BlowUp:
         return np.where(bad | np.isnan(g), 1.0, g)
 
 
+    def culprit(self, y: np.ndarray, dy: np.ndarray, positive: np.ndarray, names: list[str]) -> str:
+        """Which stock of one member (``y``, ``dy``: shape (n_states,)) tripped the bound."""
+        with np.errstate(all="ignore"):
+            if not np.isfinite(y).all() or not np.isfinite(dy).all():
+                bad = np.flatnonzero(~np.isfinite(y) | ~np.isfinite(dy))
+                return f"{names[bad[0]]} stopped being finite"
+            size = np.log(np.abs(y) + 1e-300) - np.log(self.max_value)
+            rate = np.where(positive, np.abs(dy) / np.maximum(np.abs(y), 1e-300), 0.0)
+        i = int(np.argmax(size))
+        if self.max_growth_rate is None or size[i] >= np.log(rate.max() + 1e-300) - np.log(self.max_growth_rate):
+            return f"{names[i]} = {y[i]:.3g} passed {self.max_value:.3g}"
+        j = int(np.argmax(rate))
+        return f"{names[j]} grows at {rate[j]:.3g}/time unit (> {self.max_growth_rate:g}): finite-time singularity"
+
+
 @dataclass(frozen=True)
 class Event:
     """An event that happened: what, when, and in which ensemble member."""

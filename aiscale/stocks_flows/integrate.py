@@ -196,9 +196,30 @@ def integrate(plan, params: dict, fixed: dict, y0: np.ndarray, start: float, sto
         system = _System(plan, params, fixed, n, blowup, thresholds, log_mask, max_evaluations,
                          max_seconds)
         if method in FIXED_METHODS:
-            return _fixed_step(system, y0, start, stop, dt, saveper, method)
-        return _adaptive(system, y0, start, stop, saveper, method, rtol, atol, max_step,
-                         breakpoints)
+            trajectory = _fixed_step(system, y0, start, stop, dt, saveper, method)
+        else:
+            trajectory = _adaptive(system, y0, start, stop, saveper, method, rtol, atol, max_step,
+                                   breakpoints)
+        _name_blowup_culprits(system, trajectory)
+    return trajectory
+
+
+def _name_blowup_culprits(system: _System, trajectory: Trajectory) -> None:
+    """Say in each blow-up event which stock tripped the bound, from the member's last state."""
+    pending = [k for k, e in enumerate(trajectory.events) if e.kind == "blow-up" and not e.detail]
+    if not pending:
+        return
+    y = trajectory.states[-1]
+    system.active[:] = True  # frozen members' derivatives are zeroed; look at the real ones
+    system.max_evaluations += 1
+    try:
+        _, dy = system.state_derivatives(float(trajectory.stop_time.min()), y)
+    except _Watchdog:
+        return
+    for k in pending:
+        e = trajectory.events[k]
+        detail = system.blowup.culprit(y[:, e.run], dy[:, e.run], system.plan.positive, system.plan.state_names)
+        trajectory.events[k] = Event(e.name, e.time, e.kind, e.run, detail)
 
 
 # ---------------------------------------------------------------------- fixed step

@@ -176,6 +176,8 @@ def test_blowup_is_reported_near_the_singularity(method, log_space):
     assert 0.99 < event.time <= 1.0 + 1e-6
     assert np.isfinite(r.frame.to_numpy()).all()
     assert r.frame.index[-1] == pytest.approx(event.time)
+    if event.kind == "blow-up":
+        assert event.detail.startswith("s "), event.detail  # names the stock that blew up
 
 
 def test_blowup_in_fixed_step_stops_without_nan():
