@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="directory for timeseries.csv, timeseries.parquet, metadata.json")
     run.add_argument("--method", default="RK45", help="solver: RK45 (default), DOP853, Radau, BDF, LSODA, euler, rk4")
     run.add_argument("--dt", type=float, help="time step for euler/rk4 (years)")
+    run.add_argument("--plot", action="store_true", help="also write figures (PNG and SVG) into --out")
 
     params = verb("params", "print the parameter table with units, ranges and sources")
     params.add_argument("--format", choices=("table", "csv", "md"), default="table")
@@ -68,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     loops = verb("loops", "list the model's feedback loops, their polarity and dominance")
     loops.add_argument("--until", type=float, default=2060.0, help="analyse the run up to this year")
     loops.add_argument("--all", action="store_true", help="list every loop, not only the named ones")
+    loops.add_argument("--plot", action="store_true", help="write the causal loop diagram and dominance figures")
+    loops.add_argument("--out", type=Path, default=Path("."), help="directory for --plot figures")
 
     export = verb("export", "export the model to another tool's format")
     export.add_argument("format", choices=("xmile",), help="file format")
@@ -114,6 +117,8 @@ def _run(args: argparse.Namespace) -> None:
 
     if args.until <= args.start:
         raise UserError(f"--until ({args.until:g}) must be after --start ({args.start:g})")
+    if args.plot and args.out is None:
+        raise UserError("--plot needs --out DIR for the figures")
     kwargs = {"method": args.method}
     if args.dt is not None:
         kwargs.update(dt=args.dt, saveper=args.dt if 0.25 % args.dt else 0.25)
@@ -134,6 +139,12 @@ def _run(args: argparse.Namespace) -> None:
                 "milestones": table.to_dict(orient="records")}
         atomic_write(out / "metadata.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2, default=str)))
         _say(args, f"\nwrote {out / 'timeseries.csv'}, {out / 'timeseries.parquet'}, {out / 'metadata.json'}")
+        if args.plot:
+            from . import plots
+
+            written = plots.save(plots.trajectory_panels(result), out, "trajectory")
+            written += plots.save(plots.binding_constraint_timeline(result), out, "binding_constraints")
+            _say(args, "wrote " + ", ".join(str(p) for p in written))
 
 
 def _params(args: argparse.Namespace) -> None:
@@ -196,6 +207,15 @@ def _loops(args: argparse.Namespace) -> None:
         _say(args, "\ndominant loop (Loops that Matter, among the named loops):")
         for begin, end, loop_id in dominant_periods(dominance):
             _say(args, f"  {begin:7.2f} - {end:7.2f}  {names.get(loop_id, loop_id)}")
+    if args.plot and named:
+        from . import plots
+        from .model.loops import LOOP_FAMILIES
+
+        keys = {v for family in LOOP_FAMILIES for v in family.passes_through}
+        diagram = [(family.name, lp.symbol, plots.loop_path_signs(lp, keys)) for family, lp in named]
+        written = plots.save(plots.causal_loop_diagram(diagram, sorted(keys)), args.out, "causal_loop_diagram")
+        written += plots.save(plots.loop_dominance(dominance, names), args.out, "loop_dominance")
+        _say(args, "\nwrote " + ", ".join(str(p) for p in written))
     if args.all:
         _say(args, "")
         for lp in loops:
