@@ -15,6 +15,7 @@ from .errors import (
     UnknownNameError,
 )
 from .events import BlowUp, Event, Threshold
+from .interventions import Intervention, InterventionError
 from .functions import (
     absolute,
     clip,
@@ -36,6 +37,7 @@ from .xmile import export_xmile
 __all__ = [
     "Model", "Parameter", "Stock", "Equation", "Lookup", "Builtin", "Result", "simulate",
     "atomic_write", "export_xmile", "Threshold", "BlowUp", "Event", "ModelError",
+    "Intervention", "InterventionError",
     "ModelValidationError",
     "UnknownNameError", "DuplicateNameError", "ParameterRangeError", "minimum", "maximum",
     "clip", "exp", "log", "log10", "sqrt", "absolute", "if_then_else", "step", "ramp", "pulse",

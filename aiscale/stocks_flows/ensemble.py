@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .events import BlowUp, Threshold
+from .errors import unknown_name
+from .events import BlowUp, Event, Threshold
+from .integrate import Trajectory
 from .simulate import DEFAULT_METHOD, _run, evaluate_outputs, run_metadata
 
 if TYPE_CHECKING:
@@ -28,7 +30,8 @@ def run_ensemble(model: Model, parameter_sets: pd.DataFrame | Mapping[str, Seque
                  atol: Any = None, log_space: bool = True, max_step: float = np.inf,
                  events: Sequence[Threshold] = (), blowup: BlowUp | None = None,
                  breakpoints: Sequence[float] = (), max_evaluations: int = 2_000_000,
-                 max_seconds: float | None = 600.0) -> xr.Dataset:
+                 max_seconds: float | None = 600.0, outputs: Sequence[str] | None = None,
+                 include_parameters: bool = True) -> xr.Dataset:
     """Simulate every row of ``parameter_sets`` (columns: parameter names) at once.
 
     Returns an ``xarray.Dataset`` with dims ``(run, time)``: one variable per public
@@ -37,7 +40,13 @@ def run_ensemble(model: Model, parameter_sets: pd.DataFrame | Mapping[str, Seque
     attribute. A member that blows up is frozen at its last finite state and keeps its
     blow-up time, so the dataset never holds NaN or inf from a blow-up.
     Adaptive ensembles share one step size; event times are then interpolated linearly
-    within a step.
+    within a step. ``blowup_time`` (dim ``run``) is the time of each member's blow-up
+    (or solver failure), NaN for members that ran through.
+
+    ``outputs``: only these variables (any stock, flow or auxiliary, hidden ones
+    included) instead of every public one; ``include_parameters=False`` leaves the
+    parameter columns out. Outputs are evaluated a block of saved times at a time, so
+    memory stays bounded for large ensembles.
     """
     columns = {k: np.asarray(v, dtype=float) for k, v in dict(parameter_sets).items()}
     if not columns:
@@ -48,13 +57,15 @@ def run_ensemble(model: Model, parameter_sets: pd.DataFrame | Mapping[str, Seque
                               max_step=max_step, events=events, blowup=blowup,
                               breakpoints=breakpoints, max_evaluations=max_evaluations,
                               max_seconds=max_seconds, n=n)
-    values = evaluate_outputs(model, trajectory.times, trajectory.states, params,
-                              trajectory.stats["fixed"])
-    data = {name: (("run", "time"), np.ascontiguousarray(v.T)) for name, v in values.items()}
-    for name in model.parameters:
-        if "__" not in name:
-            data[name] = (("run",), np.asarray(params[name]))
+    names = _output_names(model, outputs)
+    values = _evaluate_in_blocks(model, trajectory, params, names)
+    data = {name: (("run", "time"), v) for name, v in values.items()}
+    if include_parameters:
+        for name in model.parameters:
+            if "__" not in name:
+                data[name] = (("run",), np.asarray(params[name]))
     data["stop_time"] = (("run",), trajectory.stop_time)
+    data["blowup_time"] = (("run",), blowup_times(trajectory.events, n))
     stats = {k: v for k, v in trajectory.stats.items() if k != "fixed"}
     meta = run_metadata(model, params, trajectory)
     attrs = {**{k: json.dumps(v) if not isinstance(v, (str, int, float)) else v for k, v in meta.items()},
@@ -64,3 +75,40 @@ def run_ensemble(model: Model, parameter_sets: pd.DataFrame | Mapping[str, Seque
     for name, element in [(n_, model.element(n_)) for n_ in values]:
         ds[name].attrs["units"] = element.unit or ""
     return ds
+
+
+STOPPING_KINDS = ("blow-up", "singularity", "watchdog")
+
+
+def blowup_times(events: Sequence[Event], n: int) -> np.ndarray:
+    """(N,) time of each member's first blow-up, singularity or watchdog event; NaN if none."""
+    out = np.full(n, np.nan)
+    for e in events:
+        if e.kind in STOPPING_KINDS and np.isnan(out[e.run]):
+            out[e.run] = e.time
+    return out
+
+
+def _output_names(model: Model, outputs: Sequence[str] | None) -> list[str]:
+    plan = model.plan
+    if outputs is None:
+        return list(plan.public_names)
+    known = set(plan.dynamic_names)
+    for name in outputs:
+        if name not in known:
+            raise unknown_name("output variable", name, plan.public_names)
+    return list(dict.fromkeys(outputs))
+
+
+def _evaluate_in_blocks(model: Model, trajectory: Trajectory, params: dict, names: list[str],
+                        block: int = 16) -> dict[str, np.ndarray]:
+    """Each output as a (run, time) array, evaluated ``block`` saved times at a time."""
+    times, states = trajectory.times, trajectory.states
+    n_runs = states.shape[2]
+    out = {name: np.empty((n_runs, len(times))) for name in names}
+    for s in range(0, len(times), block):
+        part = slice(s, s + block)
+        values = evaluate_outputs(model, times[part], states[part], params, trajectory.stats["fixed"], names)
+        for name, v in values.items():
+            out[name][:, part] = v.T
+    return out

@@ -53,8 +53,9 @@ class BlowUp:
                   positive: np.ndarray) -> np.ndarray:
         log_max, log_rate = self._log_bounds
         with np.errstate(all="ignore"):
-            # max(log|y|) - c equals max(log|y| - c) exactly (rounding is monotonic)
-            g = np.log(np.abs(y) + 1e-300).max(axis=0) - log_max
+            # log(max|y|) equals max(log|y|) (log and rounding are monotonic), at the
+            # cost of N logarithms instead of n_states x N
+            g = np.log(np.abs(y).max(axis=0) + 1e-300) - log_max
             if log_rate is not None and positive.any():
                 rate = np.abs(dy[positive]) / np.maximum(np.abs(y[positive]), 1e-300)
                 g = np.maximum(g, np.log(np.maximum(rate.max(axis=0), 1e-300)) - log_rate)

@@ -50,6 +50,8 @@ class Model:
         self.stocks: dict[str, Stock] = {}
         self.equations: dict[str, Equation] = {}
         self.builtins: dict[str, Builtin] = {}
+        self.interventions: tuple = ()        # applied by with_interventions, in order
+        self._pristine: Model | None = None   # the model before any intervention
         self._plan: _Plan | None = None
 
     # ------------------------------------------------------------------ declaring
@@ -210,6 +212,13 @@ class Model:
             new.parameters[key] = Parameter(p.name, float(value), p.unit, p.low, p.high,
                                             p.source, p.doc)
         return new
+
+    def with_interventions(self, interventions: Iterable[Any]) -> Model:
+        """A rebuilt copy with time-dependent interventions (step, pulse, ramp, cap,
+        schedule) on parameters or variables, after any it already has; see
+        :mod:`aiscale.stocks_flows.interventions`."""
+        from .interventions import apply_interventions
+        return apply_interventions(self, interventions)
 
     def parameter_named(self, name: str) -> Parameter:
         if name not in self.parameters:

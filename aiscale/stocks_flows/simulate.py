@@ -193,8 +193,10 @@ def _run(model: Model, start: float, stop: float, *, method, dt, saveper, parame
 
 
 def evaluate_outputs(model: Model, times: np.ndarray, states: np.ndarray, params: Mapping[str, Any],
-                     fixed: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """Every variable at every saved time, in one vectorised evaluation.
+                     fixed: Mapping[str, Any], names: Sequence[str] | None = None
+                     ) -> dict[str, np.ndarray]:
+    """Every public variable (or only ``names``) at every saved time, in one vectorised
+    evaluation.
 
     ``states`` has shape (T, n_states, N) or (T, n_states); parameters broadcast over time.
     """
@@ -205,7 +207,7 @@ def evaluate_outputs(model: Model, times: np.ndarray, states: np.ndarray, params
         ns = plan.evaluate(t, y, params, fixed)
     shape = y.shape[1:]
     return {name: np.broadcast_to(np.asarray(ns[name], dtype=float), shape)
-            for name in plan.public_names}
+            for name in (plan.public_names if names is None else names)}
 
 
 def outputs_frame(model: Model, times: np.ndarray, states: np.ndarray, params: Mapping[str, Any],
