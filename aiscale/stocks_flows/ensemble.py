@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 def run_ensemble(model: Model, parameter_sets: pd.DataFrame | Mapping[str, Sequence[float]],
                  start: float = 0.0, stop: float = 100.0, *, method: str = DEFAULT_METHOD,
                  dt: float | None = None, saveper: float | None = None, rtol: float = 1e-6,
-                 atol: Any = None, log_space: bool = True, max_step: float = np.inf,
+                 atol: Any = None, log_space: bool | str = True, max_step: float = np.inf,
                  events: Sequence[Threshold] = (), blowup: BlowUp | None = None,
                  breakpoints: Sequence[float] = (), max_evaluations: int = 2_000_000,
                  max_seconds: float | None = 600.0, outputs: Sequence[str] | None = None,

@@ -33,9 +33,9 @@ class Threshold:
 @dataclass(frozen=True)
 class BlowUp:
     """A run blows up when any stock's magnitude passes ``max_value``, a stock declared
-    ``positive`` grows faster than ``max_growth_rate`` (relative, per time unit), or a
-    value stops being finite. Always terminal: the run stops at a reported event
-    instead of returning inf or NaN."""
+    ``positive`` grows faster than ``max_growth_rate`` (relative, per time unit; a fast
+    fall is a collapse, not a blow-up), or a value stops being finite. Always terminal:
+    the run stops at a reported event instead of returning inf or NaN."""
 
     max_value: float = 1e100
     max_growth_rate: float | None = 1e3
@@ -57,7 +57,8 @@ class BlowUp:
             # cost of N logarithms instead of n_states x N
             g = np.log(np.abs(y).max(axis=0) + 1e-300) - log_max
             if log_rate is not None and positive.any():
-                rate = np.abs(dy[positive]) / np.maximum(np.abs(y[positive]), 1e-300)
+                # growth only: a positive stock falling fast is a collapse, not a blow-up
+                rate = dy[positive] / np.maximum(np.abs(y[positive]), 1e-300)
                 g = np.maximum(g, np.log(np.maximum(rate.max(axis=0), 1e-300)) - log_rate)
         if np.isfinite(g).all() and np.isfinite(dy).all():
             return g  # the usual case (a finite g implies finite states)
@@ -72,7 +73,7 @@ class BlowUp:
                 bad = np.flatnonzero(~np.isfinite(y) | ~np.isfinite(dy))
                 return f"{names[bad[0]]} stopped being finite"
             size = np.log(np.abs(y) + 1e-300) - np.log(self.max_value)
-            rate = np.where(positive, np.abs(dy) / np.maximum(np.abs(y), 1e-300), 0.0)
+            rate = np.where(positive, dy / np.maximum(np.abs(y), 1e-300), 0.0)
         i = int(np.argmax(size))
         if self.max_growth_rate is None or size[i] >= np.log(rate.max() + 1e-300) - np.log(self.max_growth_rate):
             return f"{names[i]} = {y[i]:.3g} passed {self.max_value:.3g}"

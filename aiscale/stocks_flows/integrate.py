@@ -179,7 +179,9 @@ def integrate(plan, params: dict, fixed: dict, y0: np.ndarray, start: float, sto
               log_space: bool, max_step: float, thresholds: list[Threshold], blowup: BlowUp,
               breakpoints: list[float], max_evaluations: int, max_seconds: float | None) -> Trajectory:
     n = y0.shape[1]
-    log_mask = plan.positive & log_space & (method not in FIXED_METHODS)
+    if log_space not in (True, False, "always"):
+        raise ValueError(f"log_space must be True (adaptive methods only), False or 'always', not {log_space!r}")
+    log_mask = plan.positive & (log_space == "always" or (log_space is True and method not in FIXED_METHODS))
     if log_mask.any() and (y0[log_mask] <= 0).any():
         bad = [plan.state_names[i] for i in np.flatnonzero(log_mask) if (y0[i] <= 0).any()]
         raise ValueError(f"stocks declared positive start at or below zero: {', '.join(bad)}")
@@ -224,6 +226,9 @@ def _name_blowup_culprits(system: _System, trajectory: Trajectory) -> None:
 
 # ---------------------------------------------------------------------- fixed step
 def _fixed_step(system: _System, y0, start, stop, dt, saveper, method) -> Trajectory:
+    """Euler or RK4 at a fixed ``dt``. With log rows (``log_space="always"``) the
+    logarithm of positive stocks is stepped instead of the stocks themselves: exact for
+    pure exponential growth, and a fast collapse cannot overshoot below zero."""
     steps = int(round((stop - start) / dt))
     per_save = int(round(saveper / dt))
     if not np.isclose(per_save * dt, saveper, rtol=1e-9):
@@ -233,17 +238,21 @@ def _fixed_step(system: _System, y0, start, stop, dt, saveper, method) -> Trajec
     out = np.empty((len(save_at), len(plan.state_names), n))
     stop_time = np.full(n, start + steps * dt)
     events: list[Event] = []
+    to_z, to_y, rate = _fixed_step_space(system.log_rows)
     y = y0.copy()
+    z = to_z(y)
     g_old = None
     last_saved = -1
 
-    def f(t, yy):
-        return system.state_derivatives(t, yy)[1]
+    def f(t, zz):
+        yy = to_y(zz)
+        return rate(yy, system.state_derivatives(t, yy)[1])
 
     # which crossings count: rising (direction 1), falling (-1) or both (0)
     want_up = np.array([spec.direction != -1 for spec in system.specs])[:, None]
     want_down = np.array([spec.direction != 1 for spec in system.specs])[:, None]
-    non_negative = plan.non_negative if plan.non_negative.any() else None
+    clamp = plan.non_negative & ~system.log_mask
+    clamp = clamp if clamp.any() else None
     for k in range(steps + 1):
         t = start + k * dt
         ns, dy = system.state_derivatives(t, y)
@@ -271,16 +280,17 @@ def _fixed_step(system: _System, y0, start, stop, dt, saveper, method) -> Trajec
             out[last_saved] = y
         if k == steps or not system.active.any():
             break
+        k1 = rate(y, dy)
         if method == "euler":
-            y_new = y + dt * dy
+            z_new = z + dt * k1
         else:
-            k1 = dy
-            k2 = f(t + dt / 2, y + dt / 2 * k1)
-            k3 = f(t + dt / 2, y + dt / 2 * k2)
-            k4 = f(t + dt, y + dt * k3)
-            y_new = y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-        if non_negative is not None:
-            y_new[non_negative] = np.maximum(y_new[non_negative], 0.0)
+            k2 = f(t + dt / 2, z + dt / 2 * k1)
+            k3 = f(t + dt / 2, z + dt / 2 * k2)
+            k4 = f(t + dt, z + dt * k3)
+            z_new = z + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        if clamp is not None:
+            z_new[clamp] = np.maximum(z_new[clamp], 0.0)
+        y_new = to_y(z_new)
         finite = np.isfinite(y_new).all(axis=0)
         if not finite.all():
             bad = ~finite & system.active
@@ -288,10 +298,38 @@ def _fixed_step(system: _System, y0, start, stop, dt, saveper, method) -> Trajec
                 events.append(Event("blow-up", t + dt, "blow-up", m, "a state became non-finite"))
                 stop_time[m] = t + dt
             system.active &= ~bad
-        y = y_new if system.active.all() else np.where(system.active, y_new, y)
+        if system.active.all():
+            z, y = z_new, y_new
+        else:
+            z, y = np.where(system.active, z_new, z), np.where(system.active, y_new, y)
     out[last_saved + 1:] = y  # members all stopped early: hold their final state
-    stats = {"method": method, "dt": dt, "nfev": system.nfev, "steps": k, "status": "completed"}
+    stats = {"method": method, "dt": dt, "nfev": system.nfev, "steps": k, "status": "completed",
+             "log_space_states": [plan.state_names[i] for i in system.log_rows]}
     return Trajectory(save_at, out, stop_time, events, stats)
+
+
+def _fixed_step_space(log_rows: np.ndarray):
+    """(to solver space, to states, d(solver)/dt from d(state)/dt): identities without
+    log rows (so plain Euler/RK4 is exactly the Vensim/PySD arithmetic)."""
+    if not len(log_rows):
+        return (lambda y: y), (lambda z: z), (lambda y, dy: dy)
+
+    def to_z(y):
+        z = y.copy()
+        z[log_rows] = np.log(y[log_rows])
+        return z
+
+    def to_y(z):
+        y = z.copy()
+        y[log_rows] = np.exp(z[log_rows])
+        return y
+
+    def rate(y, dy):
+        dz = dy.copy()
+        dz[log_rows] = dy[log_rows] / y[log_rows]
+        return dz
+
+    return to_z, to_y, rate
 
 
 # ---------------------------------------------------------------------- adaptive

@@ -133,7 +133,7 @@ def prepare(model: Model, parameters: Mapping[str, Any] | None, n: int | None = 
 
 def simulate(model: Model, start: float = 0.0, stop: float = 100.0, *, method: str = DEFAULT_METHOD,
              dt: float | None = None, saveper: float | None = None, parameters: Mapping[str, Any] | None = None,
-             rtol: float = 1e-6, atol: Any = None, log_space: bool = True, max_step: float = np.inf,
+             rtol: float = 1e-6, atol: Any = None, log_space: bool | str = True, max_step: float = np.inf,
              events: Sequence[Threshold] = (), blowup: BlowUp | None = None,
              breakpoints: Iterable[float] = (), max_evaluations: int = 2_000_000,
              max_seconds: float | None = 300.0) -> Result:
@@ -142,7 +142,8 @@ def simulate(model: Model, start: float = 0.0, stop: float = 100.0, *, method: s
     ``method``: ``"euler"`` or ``"rk4"`` (fixed step ``dt``, saving every ``saveper``,
     as Vensim, Stella and PySD do) or a scipy method (``RK45``, ``RK23``, ``DOP853``,
     ``Radau``, ``BDF``, ``LSODA``) with tolerances scaled per stock and, with
-    ``log_space``, the logarithm of stocks declared ``positive`` integrated instead.
+    ``log_space``, the logarithm of stocks declared ``positive`` integrated instead
+    (``log_space="always"``: in fixed-step runs too, which then differ from Vensim's).
     ``events``: thresholds to report (terminal ones stop the run). ``blowup``: when a run
     counts as blown up (always terminal). Step/ramp/pulse switching times and
     ``breakpoints`` are never stepped over.
@@ -188,7 +189,8 @@ def _run(model: Model, start: float, stop: float, *, method, dt, saveper, parame
     trajectory.stats["fixed"] = fixed
     trajectory.settings = {"method": method, "start": float(start), "stop": float(stop),
                            "saveper": float(saveper), "dt": dt, "rtol": rtol, "atol": atol,
-                           "log_space": bool(log_space), "max_step": float(max_step)}
+                           "log_space": log_space if isinstance(log_space, str) else bool(log_space),
+                           "max_step": float(max_step)}
     return trajectory, params
 
 

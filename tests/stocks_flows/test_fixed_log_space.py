@@ -1,0 +1,42 @@
+"""Fixed-step runs in log space (``log_space="always"``) and what counts as a blow-up."""
+
+import numpy as np
+import pytest
+
+from aiscale.stocks_flows import BlowUp, Model
+
+
+def growth_model(rate: float = 0.7) -> Model:
+    m = Model("growth", units=["widget = [widget]"])
+    m.parameter("rate", rate, "1/year", low=-100, high=100)
+    m.stock("s", 1.0, "widget", inflows=["growth"], positive=True)
+
+    @m.flow("widget/year")
+    def growth(s, rate):
+        return s * rate
+
+    return m
+
+
+def test_log_space_rk4_is_exact_for_exponential_growth_at_any_step():
+    m = growth_model(0.7)
+    for dt in (1.0, 0.25):
+        r = m.run(0, 20, method="rk4", dt=dt, saveper=1.0, log_space="always")
+        np.testing.assert_allclose(r["s"], np.exp(0.7 * r.frame.index.to_numpy()), rtol=1e-12)
+        assert r.metadata["log_space"] == "always"
+    linear = m.run(0, 20, method="rk4", dt=1.0, saveper=1.0)  # Vensim arithmetic: not exact
+    assert abs(linear["s"].iloc[-1] / np.exp(14.0) - 1) > 1e-4
+
+
+def test_a_fast_collapse_is_not_a_blowup_and_stays_positive_in_log_space():
+    m = growth_model(-60.0)  # falls e-fold every 1/60 year: faster than the growth bound
+    r = m.run(0, 1, method="rk4", dt=0.25, saveper=0.25, log_space="always", blowup=BlowUp(max_growth_rate=50))
+    assert not r.blew_up and (r["s"] > 0).all()
+    np.testing.assert_allclose(r["s"], np.exp(-60.0 * r.frame.index.to_numpy()), rtol=1e-9)
+    grows = growth_model(60.0).run(0, 1, method="rk4", dt=0.01, blowup=BlowUp(max_growth_rate=50))
+    assert grows.blew_up and "grows at 60" in grows.events[0].detail
+
+
+def test_log_space_option_is_checked():
+    with pytest.raises(ValueError, match="log_space must be"):
+        growth_model().run(0, 1, method="rk4", dt=0.5, log_space="sometimes")
