@@ -31,9 +31,11 @@ def add_compute(m: Model) -> None:
         return ai_spending_usd_per_year * chip_share_of_spending
 
     @m.flow("FLOP/s/year")
-    def chip_purchases_affordable_flop_per_s_per_year(chip_spending_usd_per_year, flop_per_s_per_usd):
-        """Compute the chip budget would buy if supply were unlimited."""
-        return chip_spending_usd_per_year * flop_per_s_per_usd
+    def chip_purchases_affordable_flop_per_s_per_year(chip_spending_usd_per_year, flop_per_s_per_usd,
+                                                      compute_tax_rate):
+        """Compute the chip budget would buy if supply were unlimited (a compute tax, a
+        policy lever that is 0 by default, raises the price paid)."""
+        return chip_spending_usd_per_year * flop_per_s_per_usd / (1 + compute_tax_rate)
 
     @m.flow("FLOP/s/year")
     def fleet_additions_flop_per_s_per_year(chip_purchases_affordable_flop_per_s_per_year,

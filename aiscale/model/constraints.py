@@ -11,12 +11,15 @@ the binding constraint is the lowest ceiling.
 
 from __future__ import annotations
 
-from ..stocks_flows import Model, if_then_else, minimum
+from ..stocks_flows import Model, if_then_else, maximum, minimum
+from .parameters import declare
 
 CONSTRAINTS = ("money", "chips", "power", "data", "latency")
 
 
 def add_constraints(m: Model) -> None:
+    declare(m, "constraints")
+
     @m.auxiliary("s")
     def frontier_run_fleet_seconds(frontier_cluster_share, export_controlled_share, training_utilisation,
                                    run_length_s):
@@ -33,10 +36,19 @@ def add_constraints(m: Model) -> None:
                     inputs=[fleet, "frontier_run_fleet_seconds"])(run_flop)
 
     @m.auxiliary("FLOP")
-    def largest_training_run_flop(usable_fleet_flop_per_s, frontier_run_fleet_seconds, max_run_flop_data,
-                                  max_run_flop_latency):
+    def compute_limited_run_flop(usable_fleet_flop_per_s, frontier_run_fleet_seconds, reporting_threshold_flop,
+                                 reporting_cost_fraction):
+        """The run the usable fleet gives; above the reporting threshold, part of its
+        budget goes to compliance (reporting, evaluations, audits), never taking it
+        below the threshold (a policy lever: no threshold by default)."""
+        run = usable_fleet_flop_per_s * frontier_run_fleet_seconds
+        return if_then_else(run > reporting_threshold_flop,
+                            maximum(reporting_threshold_flop, run / (1 + reporting_cost_fraction)), run)
+
+    @m.auxiliary("FLOP")
+    def largest_training_run_flop(compute_limited_run_flop, max_run_flop_data, max_run_flop_latency):
         """Physical FLOP of the largest training run."""
-        return minimum(usable_fleet_flop_per_s * frontier_run_fleet_seconds, max_run_flop_data, max_run_flop_latency)
+        return minimum(compute_limited_run_flop, max_run_flop_data, max_run_flop_latency)
 
     @m.auxiliary("dimensionless")
     def binding_constraint_index(max_run_flop_money, max_run_flop_chips, max_run_flop_power, max_run_flop_data,
