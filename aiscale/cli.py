@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--dt", type=float, default=1 / 32, help="Euler time step in the file (years)")
     export.add_argument("--start", type=float, default=2012.0)
     export.add_argument("--until", type=float, default=2060.0)
+
+    from .calibration.command import add_arguments as calibrate_arguments
+    calibrate_arguments(verb("calibrate", "fit parameters to history (least squares + MCMC) and backtest"))
     return parser
 
 
@@ -87,7 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verb is None:
         parser.print_help()
         return 0
-    handler = {"run": _run, "params": _params, "loops": _loops, "export": _export}[args.verb]
+    handler = {"run": _run, "params": _params, "loops": _loops, "export": _export,
+               "calibrate": _calibrate}[args.verb]
     try:
         with warnings.catch_warnings():
             if not args.debug:
@@ -230,6 +234,12 @@ def _export(args: argparse.Namespace) -> None:
         raise UserError(f"--dt must be positive, not {args.dt:g}")
     export_xmile(build_model(), args.out, start=args.start, stop=args.until, dt=args.dt)
     _say(args, f"wrote {args.out} (XMILE 1.0, Euler dt = {args.dt:g} year)")
+
+
+def _calibrate(args: argparse.Namespace) -> None:
+    from .calibration.command import run
+
+    run(args, lambda text: _say(args, text), UserError)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from .constraints import CONSTRAINTS, add_constraints
 from .cost_of_delay import add_cost_of_delay
 from .data import add_data
 from .economy import add_economy
-from .parameters import declare, parameter_table
+from .parameters import apply_calibration, calibrated_parameters, calibration_info, declare, parameter_table
 from .research import add_research
 from .semiconductors import add_semiconductors
 
@@ -43,14 +43,18 @@ END_YEAR = 2060.0
 DEFAULT_BLOWUP = BlowUp(max_value=1e200, max_growth_rate=50.0)
 
 
-def build_model() -> Model:
-    """The full AI-scaling model with the shipped default parameters."""
+def build_model(calibrated: bool = True) -> Model:
+    """The full AI-scaling model with the shipped default parameters: the values
+    calibrated to history (``aiscale/data/calibrated.toml``), or with
+    ``calibrated=False`` the hand-set values of the parameter table."""
     m = Model("aiscale", time_unit="year", units=UNITS,
               doc="System-dynamics model of AI scaling: chips, power, data, algorithms, money and "
                   "AI-accelerated research.")
     declare(m, "common")
     for add_sector in SECTORS:
         add_sector(m)
+    if calibrated:
+        apply_calibration(m)
     return m.build()
 
 
@@ -72,4 +76,5 @@ def simulate_baseline(model: Model | None = None, start: float = START_YEAR, sto
     return result
 
 
-__all__ = ["build_model", "simulate_baseline", "parameter_table", "CONSTRAINTS", "UNITS"]
+__all__ = ["build_model", "simulate_baseline", "parameter_table", "calibrated_parameters", "calibration_info",
+           "CONSTRAINTS", "UNITS"]

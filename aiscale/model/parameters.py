@@ -3,12 +3,20 @@
 Every parameter has a value, a unit, a plausible low/high range (used for Monte
 Carlo and fitting) and a source: a publication or dataset, or ``assumption:`` with
 the reasoning.
+
+``aiscale/data/calibrated.toml`` holds the values fitted to history by ``aiscale
+calibrate`` (a scenario file: ``name``, ``description``, ``[parameters]``), with the
+fit date and the data manifest in ``calibrated.json``; :func:`calibrated_parameters`
+reads them and ``build_model()`` applies them unless ``calibrated=False``.
 """
 
 from __future__ import annotations
 
+import json
+import tomllib
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import pandas as pd
 
@@ -34,3 +42,46 @@ def declare(model: Model, sector: str) -> None:
     for name, row in table[table["sector"] == sector].iterrows():
         model.parameter(str(name), float(row["value"]), str(row["unit"]), low=float(row["low"]),
                         high=float(row["high"]), source=str(row["source"]), doc=str(row["doc"]))
+
+
+def apply_calibration(model: Model) -> None:
+    """Replace the table values of ``model``'s parameters by the calibrated ones; each
+    calibrated parameter's source then names the fit and its table value."""
+    from ..stocks_flows.elements import Parameter
+
+    values = calibrated_parameters()
+    fitted = calibration_info().get("fit_date", "unknown date")
+    for name, value in values.items():
+        p = model.parameters[name]
+        model.parameters[name] = Parameter(
+            p.name, value, p.unit, p.low, p.high,
+            f"calibrated to history on {fitted} (aiscale calibrate; table value {p.value:g}); {p.source}", p.doc)
+
+
+@lru_cache(maxsize=1)
+def calibrated_parameters() -> dict[str, float]:
+    """The calibrated parameter values shipped in ``aiscale/data/calibrated.toml``."""
+    table = parameter_table()
+    path = resources.files("aiscale.data").joinpath("calibrated.toml")
+    with path.open("rb") as f:
+        doc = tomllib.load(f)
+    values = doc.get("parameters")
+    if not isinstance(values, dict):
+        raise ValueError(f"{path}: no [parameters] table")
+    out = {}
+    for name, value in values.items():
+        if name not in table.index:
+            raise ValueError(f"{path}: unknown parameter {name!r}")
+        if not isinstance(value, (int, float)) or not table.loc[name, "low"] <= value <= table.loc[name, "high"]:
+            raise ValueError(f"{path}: {name} = {value!r} is not a number within "
+                             f"[{table.loc[name, 'low']:g}, {table.loc[name, 'high']:g}]")
+        out[name] = float(value)
+    return out
+
+
+@lru_cache(maxsize=1)
+def calibration_info() -> dict[str, Any]:
+    """What the shipped calibration is: fit date, free parameters, data manifest, fit
+    statistics (``aiscale/data/calibrated.json``)."""
+    with resources.files("aiscale.data").joinpath("calibrated.json").open() as f:
+        return json.load(f)

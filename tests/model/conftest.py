@@ -15,3 +15,11 @@ def baseline(model):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return simulate_baseline(model)
+
+
+@pytest.fixture(scope="session")
+def uncalibrated_baseline():
+    """The baseline with the hand-set parameter table, before any fitting."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return simulate_baseline(build_model(calibrated=False))

@@ -1,0 +1,76 @@
+"""The ``aiscale calibrate`` verb (registered by :mod:`aiscale.cli`).
+
+Imports nothing heavy at module level: the parser is built on every command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+EXAMPLES = """examples:
+  aiscale calibrate                            # fit the default free parameters to all history
+  aiscale calibrate --until 2020               # backtest: fit to data up to 2020, score 2021-2025
+  aiscale calibrate --params price_performance_growth_per_year,reinvestment_ratio --steps 0
+  aiscale calibrate --data ../shared/data/history --out out/cal   # other copies of the raw files
+
+writes into --out: calibrated.toml (a scenario file for 'aiscale run --scenario'), calibrated.json,
+fit.csv, parameters.csv, correlations.csv, residuals.csv, observations.csv, backtest.csv (with
+--until) and figures (fig_<series>.png/.svg, calibration.png/.svg)"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EXAMPLES
+    parser.add_argument("--until", type=int, metavar="YEAR",
+                        help="fit only to data up to YEAR and report errors on the later years (backtest)")
+    parser.add_argument("--params", metavar="A,B,C",
+                        help="comma-separated free parameters (default: the documented default set)")
+    parser.add_argument("--out", type=Path, default=Path("out/calibration"),
+                        help="output directory (default out/calibration)")
+    parser.add_argument("--data", type=Path, metavar="PATH",
+                        help="a directory of raw history files or an observations CSV (default: shipped history)")
+    parser.add_argument("--steps", type=int, default=500,
+                        help="MCMC steps per walker (default 500, the first third discarded; 0 = least squares only)")
+    parser.add_argument("--walkers", type=int, help="MCMC walkers (default 4 x free parameters)")
+    parser.add_argument("--screen", type=int, default=512,
+                        help="Sobol points screened for starting points (default 512; 0 = start at the table values)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--no-plots", action="store_true", help="do not write figures")
+
+
+def run(args: argparse.Namespace, say: Callable[[str], None], error: type[Exception] = ValueError) -> None:
+    from . import backtest, fit, load_history, summary_text, write_outputs
+    from .fit import DEFAULT_FREE
+
+    if args.steps < 0:
+        raise error(f"--steps must be 0 or more, not {args.steps}")
+    if args.walkers is not None and args.walkers < 2:
+        raise error(f"--walkers must be at least 2, not {args.walkers}")
+    free = DEFAULT_FREE
+    if args.params:
+        free = tuple(p.strip() for p in args.params.split(",") if p.strip())
+        if not free:
+            raise error("--params names no parameter")
+    observations = load_history(args.data)
+    progress = not args.quiet
+    kwargs = dict(mcmc=args.steps > 0, steps=max(args.steps, 1), walkers=args.walkers, seed=args.seed,
+                  screen=args.screen, progress=progress, refine=3 if args.screen > 0 else 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if args.until is not None:
+            bt = backtest(observations, args.until, free, **kwargs)
+            result = bt.result
+        else:
+            bt = None
+            result = fit(observations, free, **kwargs)
+        written = write_outputs(args.out, result, observations, bt, source=args.data, plots=not args.no_plots)
+    say("")
+    say(summary_text(result, bt))
+    from .fit import CalibrationWarning
+    for w in caught:
+        if issubclass(w.category, CalibrationWarning):
+            say(f"warning: {w.message}")
+    say(f"\nwrote {len(written)} files into {args.out}: calibrated.toml (scenario), fit.csv"
+        + (", backtest.csv" if bt is not None else "") + ", figures, ...")

@@ -1,0 +1,76 @@
+"""``aiscale calibrate``: a backtest run end to end with a small budget, and its errors."""
+
+import json
+import tomllib
+
+import pandas as pd
+import pytest
+
+from aiscale.calibration import SERIES, manifest
+from aiscale.cli import main
+from aiscale.model import build_model, simulate_baseline
+
+FREE = "cluster_concentration_rate_per_year,price_performance_growth_per_year"
+
+
+@pytest.fixture(scope="module")
+def backtest_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("calibration")
+    import contextlib
+    import io
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(["calibrate", "--until", "2020", "--params", FREE, "--steps", "10", "--walkers", "6",
+                     "--screen", "16", "--out", str(out)])
+    return code, stdout.getvalue(), stderr.getvalue(), out
+
+
+def test_backtest_prints_held_out_errors_per_series_and_year(backtest_run, observations):
+    code, stdout, stderr, _ = backtest_run
+    assert code == 0, stderr
+    assert "backtest: fitted to data up to 2020" in stdout
+    lines = stdout.splitlines()
+    held = observations[observations["year"] > 2020]
+    for row in held.itertuples():
+        assert any(line.split()[:2] == [row.series, str(row.year)] for line in lines), (row.series, row.year)
+    assert "mcmc" in stderr and "least squares" in stderr  # progress bars
+
+
+def test_outputs_scenario_tables_and_figures(backtest_run, observations):
+    _, _, _, out = backtest_run
+    scenario = tomllib.loads((out / "calibrated.toml").read_text())
+    assert set(scenario) == {"name", "description", "parameters"}
+    assert "2020" in scenario["description"]
+    params = scenario["parameters"]
+    assert set(FREE.split(",")) <= set(params)
+    run = simulate_baseline(build_model(), stop=2030, parameters=params)  # the model accepts them
+    assert run.parameters["cluster_concentration_rate_per_year"] == params["cluster_concentration_rate_per_year"]
+
+    fit = pd.read_csv(out / "fit.csv")
+    assert {"series", "points", "rms_log10", "bias_log10", "weight"} <= set(fit.columns)
+    assert set(fit["series"]) == set(observations.loc[observations["year"] <= 2020, "series"])
+    backtest = pd.read_csv(out / "backtest.csv")
+    assert {"series", "year", "observed", "predicted", "log10_error", "percent_error"} <= set(backtest.columns)
+    assert backtest["year"].min() == 2021 and len(backtest) == (observations["year"] > 2020).sum()
+
+    meta = json.loads((out / "calibrated.json").read_text())
+    assert meta["until"] == 2020 and meta["free_parameters"] == FREE.split(",")
+    shipped = manifest().set_index("file")["sha256"]
+    assert {f["file"]: f["sha256"] for f in meta["data"]["files"]} == shipped.to_dict()
+    assert set(meta["series_rules"]) == set(SERIES)
+    for name in list(SERIES) + ["calibration"]:
+        assert (out / (f"fig_{name}.png" if name != "calibration" else "calibration.png")).stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--params", "reinvestment_rate"], "unknown parameter 'reinvestment_rate' (did you mean: reinvestment_ratio"),
+    (["--until", "2030"], "no observations after 2030"),
+    (["--until", "2000"], "no observations up to 2000"),
+    (["--steps", "-1"], "--steps must be 0 or more"),
+    (["--data", "no/such/dir"], "history directory not found: no/such/dir"),
+])
+def test_user_errors_exit_2_with_one_line(argv, message, tmp_path, capsys):
+    assert main(["--quiet", "calibrate", "--screen", "0", "--steps", "0", "--no-plots", "--out", str(tmp_path),
+                 *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
