@@ -160,8 +160,7 @@ def simulate(model: Model, start: float = 0.0, stop: float = 100.0, *, method: s
         # end the frame at the event that stopped the run, with the state held there
         times = np.append(times, stop_at)
         states = np.concatenate([states, trajectory.states[keep.sum():keep.sum() + 1]])
-    frame = outputs_frame(model, times, states[:, :, 0], {k: v[0] for k, v in params.items()},
-                          trajectory)
+    frame = outputs_frame(model, times, states, params, trajectory)
     state_frame = pd.DataFrame(states[:, :, 0], index=frame.index, columns=model.plan.state_names)
     return Result(frame, {k: float(v[0]) for k, v in params.items()}, trajectory.events,
                   trajectory.stats, run_metadata(model, params, trajectory), state_frame)
@@ -214,10 +213,13 @@ def evaluate_outputs(model: Model, times: np.ndarray, states: np.ndarray, params
 
 def outputs_frame(model: Model, times: np.ndarray, states: np.ndarray, params: Mapping[str, Any],
                   trajectory: Trajectory) -> pd.DataFrame:
-    fixed = {k: v[0] for k, v in trajectory.stats.get("fixed", {}).items()}
+    """The frame of a single run from its states (T, n_states, 1) and parameter arrays
+    (1,): evaluated with the same array shapes as an ensemble member, so that numpy
+    takes the same (SIMD) code paths for exp, log and powers and a fixed-step single
+    run equals its ensemble member bit for bit."""
+    fixed = trajectory.stats.get("fixed", {})
     values = evaluate_outputs(model, times, states, params, fixed)
-    frame = pd.DataFrame(values, index=pd.Index(times, name="time"))
-    return frame
+    return pd.DataFrame({k: v[:, 0] for k, v in values.items()}, index=pd.Index(times, name="time"))
 
 
 def parameter_hash(params: Mapping[str, Any]) -> str:
