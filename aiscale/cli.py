@@ -20,7 +20,8 @@ from .stocks_flows import ModelError
 EXAMPLES = {
     "run": """examples:
   aiscale run                          # 2012-2060, prints milestones
-  aiscale run --until 2040 --out out/  # also writes out/timeseries.csv, .parquet, metadata.json""",
+  aiscale run --until 2040 --out out/  # also writes out/timeseries.csv, .parquet, metadata.json
+  aiscale run --scenario pause         # a built-in scenario (aiscale scenarios) or a .toml file""",
     "params": """examples:
   aiscale params                       # the parameter table on screen
   aiscale params --format csv > params.csv
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--method", default="RK45", help="solver: RK45 (default), DOP853, Radau, BDF, LSODA, euler, rk4")
     run.add_argument("--dt", type=float, help="time step for euler/rk4 (years)")
     run.add_argument("--plot", action="store_true", help="also write figures (PNG and SVG) into --out")
+    run.add_argument("--scenario", help="a built-in scenario (see 'aiscale scenarios') or a scenario .toml file")
 
     params = verb("params", "print the parameter table with units, ranges and sources")
     params.add_argument("--format", choices=("table", "csv", "md"), default="table")
@@ -79,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--start", type=float, default=2012.0)
     export.add_argument("--until", type=float, default=2060.0)
 
+    from .scenarios.commands import add_verbs as scenario_verbs
+    scenario_verbs(lambda name, help, examples: verbs.add_parser(
+        name, help=help, description=help, epilog=examples, formatter_class=argparse.RawDescriptionHelpFormatter))
+
     from .calibration.command import add_arguments as calibrate_arguments
     calibrate_arguments(verb("calibrate", "fit parameters to history (least squares + MCMC) and backtest"))
     return parser
@@ -91,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     handler = {"run": _run, "params": _params, "loops": _loops, "export": _export,
-               "calibrate": _calibrate}[args.verb]
+               "calibrate": _calibrate, **_scenario_handlers()}[args.verb]
     try:
         with warnings.catch_warnings():
             if not args.debug:
@@ -126,9 +132,15 @@ def _run(args: argparse.Namespace) -> None:
     kwargs = {"method": args.method}
     if args.dt is not None:
         kwargs.update(dt=args.dt, saveper=args.dt if 0.25 % args.dt else 0.25)
-    result = simulate_baseline(build_model(), start=args.start, stop=args.until, **kwargs)
+    model, name = build_model(), "baseline"
+    if args.scenario:
+        from .scenarios import load_scenario
+
+        scenario = load_scenario(args.scenario, model)
+        model, name = scenario.apply(model), scenario.name
+    result = simulate_baseline(model, start=args.start, stop=args.until, **kwargs)
     table = milestones_table(result)
-    _say(args, f"aiscale {__version__}: baseline {args.start:g}-{args.until:g} "
+    _say(args, f"aiscale {__version__}: {name} {args.start:g}-{args.until:g} "
                f"({result.stats['method']}, {result.stats['nfev']} evaluations)\n")
     width = int(table["milestone"].str.len().max())
     _say(args, "\n".join(f"{m:<{width}}  {y}" for m, y in table.itertuples(index=False)))
@@ -240,6 +252,13 @@ def _calibrate(args: argparse.Namespace) -> None:
     from .calibration.command import run
 
     run(args, lambda text: _say(args, text), UserError)
+
+
+def _scenario_handlers() -> dict:
+    """The verbs of aiscale.scenarios.commands, each called with a ``say`` function."""
+    from .scenarios.commands import HANDLERS
+
+    return {verb: (lambda args, h=h: h(args, lambda text: _say(args, text))) for verb, h in HANDLERS.items()}
 
 
 if __name__ == "__main__":

@@ -187,3 +187,78 @@ def series_against_history(frame: pd.DataFrame, column: str, history: pd.Series,
 
 __all__ = ["trajectory_panels", "binding_constraint_timeline", "loop_dominance", "causal_loop_diagram",
            "loop_path_signs", "series_against_history", "save"]
+
+
+# ---------------------------------------------------------------------- scenarios and ensembles
+POLICY_COLOUR = "#555555"
+SCENARIO_PANELS = (("largest_training_run_flop", "FLOP", True, "Largest training run"),
+                   ("effective_compute_flop", "FLOP (2023 algorithms)", True, "Effective compute"),
+                   ("automation_fraction", "share of tasks", False, "Automation"),
+                   ("gwp_growth_rate_per_year", "per year", True, "GWP growth"))
+
+
+def scenario_trajectories(results: dict[str, Result], title: str = "aiscale scenarios") -> plt.Figure:
+    """Four panels, one line per scenario: largest run, effective compute, automation,
+    GWP growth (each run drawn up to its stop)."""
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
+    fig.suptitle(title)
+    for ax, (column, unit, log, name) in zip(axes.flat, SCENARIO_PANELS):
+        for label, result in results.items():
+            ax.plot(result.frame.index, result.frame[column], lw=1.3, label=label)
+        _style(ax, unit, log=log, title=name)
+    axes[0, 0].legend(fontsize=7, ncol=2)
+    _note(fig)
+    return fig
+
+
+def binding_timelines(segments: dict[str, list[tuple[float, float, str]]]) -> plt.Figure:
+    """One bar per scenario, coloured by the binding constraint over time
+    (``segments``: scenario -> [(start, end, constraint)])."""
+    colours = {**CONSTRAINT_COLOURS, "policy": POLICY_COLOUR}
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(segments) + 1.6), constrained_layout=True)
+    for row, (label, spans) in enumerate(segments.items()):
+        for start, end, constraint in spans:
+            ax.barh(row, end - start, left=start, color=colours[constraint], edgecolor="none")
+    ax.set_yticks(range(len(segments)), list(segments))
+    ax.invert_yaxis()
+    ax.set_xlabel("year")
+    ax.set_title("Binding constraint on the largest run", fontsize=10)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()]
+    ax.legend(handles, list(colours), fontsize=7, ncol=len(colours), loc="upper center",
+              bbox_to_anchor=(0.5, -0.12 if len(segments) > 3 else -0.25))
+    _note(fig)
+    return fig
+
+
+def ensemble_fan_chart(ds, title: str = "aiscale ensemble") -> plt.Figure:
+    """Median and 50% / 90% bands over time of an ensemble dataset's series, and the
+    share of runs each constraint binds."""
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
+    fig.suptitle(f"{title} ({ds.sizes['run']} runs)")
+    t = ds["time"].values
+    for ax, (column, unit, log, name) in zip(axes.flat, SCENARIO_PANELS):
+        q = ds[f"{column}_quantiles"]
+        ax.fill_between(t, q.sel(quantile=0.05), q.sel(quantile=0.95), alpha=0.2, color="C0", label="90%")
+        ax.fill_between(t, q.sel(quantile=0.25), q.sel(quantile=0.75), alpha=0.35, color="C0", label="50%")
+        ax.plot(t, q.sel(quantile=0.5), color="C0", lw=1.5, label="median")
+        _style(ax, unit, log=log, title=name)
+    axes[0, 0].legend(fontsize=7)
+    ax = axes[1, 1]
+    q = ds["research_speedup_quantiles"]
+    ax.fill_between(t, q.sel(quantile=0.05), q.sel(quantile=0.95), alpha=0.2, color="C1")
+    ax.fill_between(t, q.sel(quantile=0.25), q.sel(quantile=0.75), alpha=0.35, color="C1")
+    ax.plot(t, q.sel(quantile=0.5), color="C1", lw=1.5)
+    _style(ax, "x", log=True, title="Research speed-up from AI")
+    ax = axes[1, 2]
+    colours = {**CONSTRAINT_COLOURS, "policy": POLICY_COLOUR}
+    shares = ds["binding_share"]
+    ax.stackplot(t, *[shares.sel(constraint=c) for c in shares["constraint"].values],
+                 labels=list(shares["constraint"].values),
+                 colors=[colours[c] for c in shares["constraint"].values])
+    _style(ax, "share of runs", title="Binding constraint")
+    ax.legend(fontsize=7, loc="lower left")
+    _note(fig)
+    return fig
+
+
+__all__ += ["scenario_trajectories", "binding_timelines", "ensemble_fan_chart"]

@@ -1,83 +1,276 @@
-"""Metrics of a run: milestone years, binding-constraint changes, takeoff speed.
+"""Metrics of a run: milestone years, takeoff speeds, peak growth rates, the
+binding-constraint timeline and the blow-up time.
 
-Crossing times are interpolated between saved points, log-linearly for quantities
-that span orders of magnitude, so quarterly output gives milestone years to within
-days.
+One vectorised implementation (:func:`compute_metrics`) serves single runs (one row)
+and ensembles (one row per member). Crossing times are interpolated between saved
+points, log-linearly for quantities that span orders of magnitude, so quarterly output
+gives milestone years to within days. Only times up to each run's stop (the end, or
+its blow-up) count: an ensemble member frozen at its blow-up reaches no milestone
+after it. A milestone never reached is NaN (``None`` in :func:`milestones`).
+
+Milestones: the largest training run passes 1e26 ... 1e32 FLOP; effective compute
+(2023-algorithm FLOP) passes 1e28 ... 1e36 (Davidson 2023 puts full automation at
+~1e36); data becomes the binding constraint; automation reaches 20%, 50%, 100%; GWP
+growth reaches 5% and 20% a year; AI speeds research up 2x and 10x.
+Takeoff speeds: years from 20% to 100% automation (Davidson 2023's measure), from 5%
+to 20% GWP growth, from a 2x to a 10x research speed-up.
+Peak growth rates (up to the stop): GWP growth, the largest run's and effective
+compute's growth (x per year, from saved points), algorithmic progress (x per year).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..model.constraints import CONSTRAINTS
 from ..stocks_flows import Result
 
-RUN_MILESTONES_FLOP = (1e26, 1e27, 1e28, 1e29, 1e30)
+RUN_MILESTONES_FLOP = (1e26, 1e27, 1e28, 1e29, 1e30, 1e31, 1e32)
+EFFECTIVE_MILESTONES_FLOP = (1e28, 1e30, 1e32, 1e34, 1e36)
 AUTOMATION_MILESTONES = (0.2, 0.5, 1.0)
+GWP_GROWTH_MILESTONES = (0.05, 0.2)
+SPEEDUP_MILESTONES = (2.0, 10.0)
+BINDING = (*CONSTRAINTS, "policy")   # "policy": an intervention holds the largest run below its own value
+POLICY = len(CONSTRAINTS)
+STOPPING_KINDS = ("blow-up", "singularity", "watchdog")
+
+# The model outputs the metrics read (plus largest_training_run_flop__base when a
+# scenario intervenes on the largest run).
+INPUTS = ("largest_training_run_flop", "effective_compute_flop", "automation_fraction",
+          "gwp_growth_rate_per_year", "research_speedup", "algorithmic_progress_rate_per_year",
+          "binding_constraint_index")
+CAPPED_RUN = "largest_training_run_flop__base"
 
 
+@dataclass(frozen=True)
+class Metric:
+    """One scalar metric: a machine name (``--output`` of ``aiscale sensitivity``), the
+    label shown in tables, its unit and how to format it."""
+
+    key: str
+    label: str
+    unit: str
+    fmt: str = "{:.1f}"
+
+    def format(self, value: Any) -> str:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return "not reached"
+        return self.fmt.format(value)
+
+
+def _metrics() -> tuple[Metric, ...]:
+    out = [Metric(f"run_{lv:.0e}_year".replace("+", ""), f"largest run >= {lv:.0e} FLOP", "year")
+           for lv in RUN_MILESTONES_FLOP]
+    out += [Metric(f"effective_{lv:.0e}_year".replace("+", ""), f"effective compute >= {lv:.0e} FLOP", "year")
+            for lv in EFFECTIVE_MILESTONES_FLOP]
+    out.append(Metric("data_binding_year", "data becomes binding", "year"))
+    out += [Metric(f"automation_{share * 100:.0f}_year", f"automation >= {share:.0%}", "year")
+            for share in AUTOMATION_MILESTONES]
+    out += [Metric(f"gwp_growth_{g * 100:.0f}_year", f"GWP growth >= {g:.0%}/yr", "year")
+            for g in GWP_GROWTH_MILESTONES]
+    out += [Metric(f"speedup_{s:.0f}x_year", f"research speed-up >= {s:.0f}x", "year") for s in SPEEDUP_MILESTONES]
+    out += [
+        Metric("takeoff_automation_years", "takeoff years (20% -> 100% automation)", "years"),
+        Metric("takeoff_gwp_years", "takeoff years (5% -> 20% GWP growth)", "years"),
+        Metric("takeoff_research_years", "takeoff years (2x -> 10x research speed-up)", "years"),
+        Metric("peak_gwp_growth", "peak GWP growth (per year)", "1/year", "{:.0%}"),
+        Metric("peak_run_growth", "peak growth of the largest run (x/yr)", "x/year", "{:.3g}x"),
+        Metric("peak_effective_compute_growth", "peak growth of effective compute (x/yr)", "x/year", "{:.3g}x"),
+        Metric("peak_algorithmic_progress", "peak algorithmic progress (x/yr)", "x/year", "{:.3g}x"),
+        Metric("log10_run_2030", "log10 largest run in 2030 (FLOP)", "log10 FLOP", "{:.2f}"),
+        Metric("blowup_year", "blow-up (run stopped)", "year", "{:.2f}"),
+    ]
+    return tuple(out)
+
+
+METRICS = _metrics()
+METRIC_KEYS = tuple(m.key for m in METRICS)
+BY_KEY = {m.key: m for m in METRICS}
+
+
+# ---------------------------------------------------------------------- vectorised core
+def first_crossing(times: np.ndarray, values: np.ndarray, level: float, valid: np.ndarray,
+                   log: bool = False) -> np.ndarray:
+    """(N,) first time each row of ``values`` (N, T) reaches ``level`` within ``valid``,
+    interpolated between saved points (log-linearly with ``log``); NaN if never."""
+    above = (values >= level - 1e-12 * abs(level)) & valid
+    reached = above.any(axis=1)
+    i = above.argmax(axis=1)
+    rows = np.arange(values.shape[0])
+    i0 = np.maximum(i - 1, 0)
+    v0, v1 = values[rows, i0], values[rows, i]
+    target = np.full(v0.shape, float(level))
+    with np.errstate(all="ignore"):
+        if log:
+            pos = (v0 > 0) & (v1 > 0)
+            v0 = np.where(pos, np.log(np.where(pos, v0, 1.0)), v0)
+            v1 = np.where(pos, np.log(np.where(pos, v1, 1.0)), v1)
+            target = np.where(pos, np.log(level), target)
+        frac = np.where(v1 == v0, 1.0, (target - v0) / (v1 - v0))
+    frac = np.clip(np.nan_to_num(frac, nan=1.0), 0.0, 1.0)
+    t = np.where(i == 0, times[0], times[i0] + frac * (times[i] - times[i0]))
+    return np.where(reached, t, np.nan)
+
+
+def _first_true(times: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return np.where(mask.any(axis=1), times[mask.argmax(axis=1)], np.nan)
+
+
+def _peak(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    masked = np.where(valid, values, -np.inf)
+    peak = masked.max(axis=1)
+    return np.where(np.isfinite(peak), peak, np.nan)
+
+
+def _peak_log_growth(times: np.ndarray, values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Largest growth factor per year between consecutive valid saved points."""
+    with np.errstate(all="ignore"):
+        rate = np.diff(np.log(np.maximum(values, 1e-300)), axis=1) / np.diff(times)
+    both = valid[:, 1:] & valid[:, :-1]
+    return np.exp(_peak(rate, both))
+
+
+def binding_index(series: Mapping[str, np.ndarray]) -> np.ndarray:
+    """(N, T) binding constraint as an index into :data:`BINDING`: the model's lowest
+    ceiling, or "policy" where an intervention holds the largest run below its own
+    value."""
+    index = np.clip(np.rint(series["binding_constraint_index"]), 0, len(CONSTRAINTS) - 1).astype(np.int8)
+    if CAPPED_RUN in series:
+        held = series["largest_training_run_flop"] < series[CAPPED_RUN] * (1 - 1e-9)
+        index = np.where(held, np.int8(POLICY), index)
+    return index
+
+
+def compute_metrics(times: np.ndarray, series: Mapping[str, np.ndarray], stop_time: np.ndarray,
+                    blowup_time: np.ndarray) -> dict[str, np.ndarray]:
+    """Every metric of :data:`METRICS` for each row: ``series`` maps each name of
+    :data:`INPUTS` to an (N, T) array at ``times``; ``stop_time`` and ``blowup_time``
+    (N,) say when each run stopped and when it blew up (NaN if it did not)."""
+    times = np.asarray(times, dtype=float)
+    stop = np.asarray(stop_time, dtype=float)
+    valid = times[None, :] <= stop[:, None] + 1e-9 * np.maximum(1.0, np.abs(stop[:, None]))
+    run, eff = series["largest_training_run_flop"], series["effective_compute_flop"]
+    out: dict[str, np.ndarray] = {}
+    for level in RUN_MILESTONES_FLOP:
+        out[f"run_{level:.0e}_year".replace("+", "")] = first_crossing(times, run, level, valid, log=True)
+    for level in EFFECTIVE_MILESTONES_FLOP:
+        out[f"effective_{level:.0e}_year".replace("+", "")] = first_crossing(times, eff, level, valid, log=True)
+    binding = binding_index(series)
+    out["data_binding_year"] = _first_true(times, (binding == CONSTRAINTS.index("data")) & valid)
+    for share in AUTOMATION_MILESTONES:
+        out[f"automation_{share * 100:.0f}_year"] = first_crossing(
+            times, series["automation_fraction"], share - 1e-9, valid)
+    for g in GWP_GROWTH_MILESTONES:
+        out[f"gwp_growth_{g * 100:.0f}_year"] = first_crossing(times, series["gwp_growth_rate_per_year"], g, valid)
+    for s in SPEEDUP_MILESTONES:
+        out[f"speedup_{s:.0f}x_year"] = first_crossing(times, series["research_speedup"], s, valid, log=True)
+    out["takeoff_automation_years"] = out["automation_100_year"] - out["automation_20_year"]
+    out["takeoff_gwp_years"] = out["gwp_growth_20_year"] - out["gwp_growth_5_year"]
+    out["takeoff_research_years"] = out["speedup_10x_year"] - out["speedup_2x_year"]
+    out["peak_gwp_growth"] = _peak(series["gwp_growth_rate_per_year"], valid)
+    out["peak_run_growth"] = _peak_log_growth(times, run, valid)
+    out["peak_effective_compute_growth"] = _peak_log_growth(times, eff, valid)
+    out["peak_algorithmic_progress"] = np.exp(_peak(series["algorithmic_progress_rate_per_year"], valid))
+    out["log10_run_2030"] = _value_at(times, np.log10(np.maximum(run, 1e-300)), 2030.0, valid)
+    out["blowup_year"] = np.asarray(blowup_time, dtype=float)
+    return {m.key: out[m.key] for m in METRICS}
+
+
+def _value_at(times: np.ndarray, values: np.ndarray, t: float, valid: np.ndarray) -> np.ndarray:
+    """Each row at time ``t`` (linear between saved points); a run stopped before ``t``
+    keeps its last valid value."""
+    if not times[0] <= t <= times[-1]:
+        return np.full(values.shape[0], np.nan)
+    last = np.where(valid, np.arange(len(times))[None, :], 0).max(axis=1)
+    held = values[np.arange(values.shape[0]), last]
+    return np.where(times[last] >= t, _interp_rows(times, values, t), held)
+
+
+def _interp_rows(times: np.ndarray, values: np.ndarray, t: float) -> np.ndarray:
+    j = int(np.clip(np.searchsorted(times, t), 1, len(times) - 1))
+    w = (t - times[j - 1]) / (times[j] - times[j - 1])
+    return values[:, j - 1] * (1 - w) + values[:, j] * w
+
+
+def binding_changes(times: np.ndarray, binding: np.ndarray, stop: float) -> list[tuple[float, str, str]]:
+    """(time, from, to) each time one run's binding constraint changes, up to its stop."""
+    keep = times <= stop + 1e-9
+    t, b = times[keep], binding[keep]
+    changed = np.flatnonzero(b[1:] != b[:-1]) + 1
+    return [(float(t[i]), BINDING[b[i - 1]], BINDING[b[i]]) for i in changed]
+
+
+def timeline_text(times: np.ndarray, binding: np.ndarray, stop: float) -> str:
+    """A run's binding-constraint timeline as one line: ``money 2012, chips 2014.2, ...``."""
+    parts = [f"{BINDING[binding[0]]} {times[0]:g}"]
+    parts += [f"{to} {t:.1f}" for t, _, to in binding_changes(times, binding, stop)]
+    return ", ".join(parts)
+
+
+# ---------------------------------------------------------------------- single runs
 def crossing_time(series: pd.Series, level: float, log: bool = False) -> float | None:
     """First time ``series`` reaches ``level`` (interpolated), or None if it never does."""
-    values = series.to_numpy(dtype=float)
-    times = series.index.to_numpy(dtype=float)
-    above = np.flatnonzero(values >= level - 1e-12 * abs(level))
-    if len(above) == 0:
-        return None
-    i = above[0]
-    if i == 0:
-        return float(times[0])
-    v0, v1, target = values[i - 1], values[i], level
-    if log and v0 > 0 and v1 > 0:
-        v0, v1, target = np.log(v0), np.log(v1), np.log(level)
-    frac = 1.0 if v1 == v0 else (target - v0) / (v1 - v0)
-    return float(times[i - 1] + np.clip(frac, 0.0, 1.0) * (times[i] - times[i - 1]))
+    values = series.to_numpy(dtype=float)[None, :]
+    t = first_crossing(series.index.to_numpy(dtype=float), values, level, np.ones_like(values, bool), log)[0]
+    return None if np.isnan(t) else float(t)
+
+
+def result_series(result: Result) -> tuple[np.ndarray, dict[str, np.ndarray], float, float]:
+    """A single run as metric inputs: times, series (1, T), stop time, blow-up time."""
+    f = result.frame
+    series = {name: f[name].to_numpy(dtype=float)[None, :] for name in INPUTS}
+    if CAPPED_RUN in f:
+        series[CAPPED_RUN] = f[CAPPED_RUN].to_numpy(dtype=float)[None, :]
+    blowups = [e.time for e in result.events if e.kind in STOPPING_KINDS]
+    return f.index.to_numpy(dtype=float), series, float(f.index[-1]), (blowups[0] if blowups else np.nan)
+
+
+def run_metrics(result: Result) -> dict[str, float]:
+    """Every metric of one run, by key (NaN: not reached)."""
+    times, series, stop, blowup = result_series(result)
+    values = compute_metrics(times, series, np.array([stop]), np.array([blowup]))
+    return {k: float(v[0]) for k, v in values.items()}
 
 
 def binding_constraint_changes(frame: pd.DataFrame) -> list[tuple[float, str, str]]:
-    """(time, from, to) each time the binding constraint changes."""
-    labels = frame["binding_constraint"]
-    changed = labels.ne(labels.shift()) & labels.shift().notna()
-    return [(float(t), str(labels.shift()[t]), str(labels[t])) for t in labels.index[changed]]
+    """(time, from, to) each time the binding constraint changes ("policy" when an
+    intervention holds the largest run below its own value)."""
+    series = {name: frame[name].to_numpy(dtype=float)[None, :] for name in
+              ("binding_constraint_index", "largest_training_run_flop", CAPPED_RUN) if name in frame}
+    binding = binding_index(series)[0]
+    times = frame.index.to_numpy(dtype=float)
+    return binding_changes(times, binding, times[-1])
 
 
 def milestones(result: Result) -> dict[str, Any]:
-    """Milestone years and takeoff metrics of a run of the AI-scaling model."""
-    f = result.frame
-    out: dict[str, Any] = {}
-    for level in RUN_MILESTONES_FLOP:
-        out[f"largest run >= {level:.0e} FLOP"] = crossing_time(f["largest_training_run_flop"], level, log=True)
-    data_binding = f.index[f["binding_constraint"] == "data"]
-    out["data becomes binding"] = float(data_binding[0]) if len(data_binding) else None
-    for share in AUTOMATION_MILESTONES:
-        out[f"automation >= {share:.0%}"] = crossing_time(f["automation_fraction"], share - 1e-9)
-    t20, t100 = out["automation >= 20%"], out["automation >= 100%"]
-    out["takeoff years (20% -> 100% automation)"] = None if t20 is None or t100 is None else t100 - t20
-    blowups = [e for e in result.events if e.kind in ("blow-up", "singularity", "watchdog")]
-    out["blow-up"] = blowups[0].time if blowups else None
-    out["binding constraint changes"] = binding_constraint_changes(f)
+    """Milestone years and takeoff metrics of a run of the AI-scaling model, by label
+    (None: not reached), with ``"binding constraint changes"`` and ``"blow-up"``."""
+    values = run_metrics(result)
+    out: dict[str, Any] = {BY_KEY[k].label: (None if np.isnan(v) else v) for k, v in values.items()
+                           if k != "blowup_year"}
+    out["blow-up"] = None if np.isnan(values["blowup_year"]) else values["blowup_year"]
+    out["binding constraint changes"] = binding_constraint_changes(result.frame)
     return out
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "not reached"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
 
 
 def milestones_table(result: Result) -> pd.DataFrame:
     """The milestones as a two-column table (milestone, year) for the screen or CSV."""
-    m = milestones(result)
-    rows = [(k, _fmt(v)) for k, v in m.items() if k not in ("binding constraint changes", "blow-up")]
-    first = result.frame["binding_constraint"].iloc[0]
-    rows.append((f"binding constraint at {result.frame.index[0]:.0f}", first))
-    rows += [(f"binding constraint: {a} -> {b}", f"{t:.1f}") for t, a, b in m["binding constraint changes"]]
-    blowup = m["blow-up"]
-    rows.append(("blow-up (run stopped)", "none" if blowup is None else f"{blowup:.2f}"))
-    if blowup is not None:
-        event = next(e for e in result.events if e.time == blowup)
+    values = run_metrics(result)
+    rows = [(m.label, m.format(values[m.key])) for m in METRICS if m.key not in ("blowup_year", "log10_run_2030")]
+    changes = binding_constraint_changes(result.frame)
+    frame = result.frame
+    series = {n: frame[n].to_numpy(dtype=float)[None, :] for n in
+              ("binding_constraint_index", "largest_training_run_flop", CAPPED_RUN) if n in frame}
+    rows.append((f"binding constraint at {frame.index[0]:.0f}", BINDING[binding_index(series)[0, 0]]))
+    rows += [(f"binding constraint: {a} -> {b}", f"{t:.1f}") for t, a, b in changes]
+    blowup = values["blowup_year"]
+    rows.append(("blow-up (run stopped)", "none" if np.isnan(blowup) else f"{blowup:.2f}"))
+    if not np.isnan(blowup):
+        event = next(e for e in result.events if e.kind in STOPPING_KINDS)
         rows.append(("blow-up cause", event.detail or event.name))
     return pd.DataFrame(rows, columns=["milestone", "year"])

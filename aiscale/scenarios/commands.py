@@ -1,0 +1,189 @@
+"""The scenario verbs of the command line: ``scenarios``, ``compare``, ``ensemble`` and
+``sensitivity`` (``aiscale.cli`` adds them; ``run --scenario`` lives there).
+
+Every handler takes the parsed arguments and a ``say`` function (which prints unless
+``--quiet``); user errors are raised as ``ValueError`` (one line, exit code 2). Nothing
+is written until the work has succeeded, and then atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+from .metrics import METRIC_KEYS
+
+EXAMPLES = {
+    "scenarios": """examples:
+  aiscale scenarios                    # the built-in scenarios
+  aiscale scenarios --show pause       # one scenario in full (rationale, sources, TOML)""",
+    "compare": """examples:
+  aiscale compare baseline pause taiwan-shock
+  aiscale compare baseline my.toml --out out/compare   # also compare.csv and figures""",
+    "ensemble": """examples:
+  aiscale ensemble -n 1000                         # baseline, local cores
+  aiscale ensemble pause -n 10000 --seed 1 --out pause.nc
+  aiscale ensemble -n 100000 --scheduler tcp://10.0.0.5:8786""",
+    "sensitivity": """examples:
+  aiscale sensitivity --method sobol -n 64 --output automation_100_year
+  aiscale sensitivity pause --method morris -n 20 --output run_1e28_year""",
+}
+
+SUMMARY_KEYS = ("run_1e28_year", "run_1e30_year", "effective_1e36_year", "data_binding_year",
+                "automation_20_year", "automation_100_year", "takeoff_automation_years", "takeoff_gwp_years",
+                "takeoff_research_years", "peak_gwp_growth", "blowup_year")
+
+
+class CommandError(ValueError):
+    """A user error in a scenario verb (exit code 2)."""
+
+
+def add_verbs(verb: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add the verbs, given the CLI's ``verb(name, help, epilog)`` factory."""
+    p = verb("scenarios", "list the built-in scenarios, or show one in full", EXAMPLES["scenarios"])
+    p.add_argument("--show", metavar="SCENARIO", help="print one scenario (name or file) in full")
+
+    p = verb("compare", "run scenarios and compare their milestones side by side", EXAMPLES["compare"])
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="built-in names or .toml files")
+    p.add_argument("--out", type=Path, help="directory for compare.csv, binding_timeline.csv and figures")
+    p.add_argument("--start", type=float, default=2012.0)
+    p.add_argument("--until", type=float, default=2060.0)
+
+    p = verb("ensemble", "Monte Carlo ensemble of a scenario (vectorised, chunked, on Dask)", EXAMPLES["ensemble"])
+    p.add_argument("scenario", nargs="?", default="baseline", help="built-in name or .toml file (default baseline)")
+    _ensemble_options(p, n=1000)
+    p.add_argument("--out", type=Path, help="NetCDF file for the dataset (e.g. ensemble.nc)")
+    p.add_argument("--plot", type=Path, metavar="DIR", help="also write the fan chart (PNG and SVG) into DIR")
+
+    p = verb("sensitivity", "global sensitivity (SALib Sobol or Morris) of one output metric",
+             EXAMPLES["sensitivity"])
+    p.add_argument("scenario", nargs="?", default="baseline", help="built-in name or .toml file (default baseline)")
+    p.add_argument("--method", choices=("sobol", "morris"), default="sobol")
+    p.add_argument("--output", default="automation_100_year", metavar="METRIC",
+                   help=f"the metric to explain (default automation_100_year); one of: {', '.join(METRIC_KEYS)}")
+    p.add_argument("--parameters", help="comma-separated parameters to vary (default: every uncertain one)")
+    _ensemble_options(p, n=64, what="base sample (Sobol, rounded up to a power of 2) or trajectories (Morris)")
+    p.add_argument("--out", type=Path, help="CSV file for the indices")
+
+
+def _ensemble_options(p: argparse.ArgumentParser, n: int, what: str = "members") -> None:
+    p.add_argument("-n", type=int, default=n, help=f"{what} (default {n})")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://HOST:8786 (default: local cores)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    p.add_argument("--chunk-size", type=int, default=1000, help="members per chunk (default 1000)")
+    p.add_argument("--until", type=float, default=2060.0, help="last year (default 2060)")
+    p.add_argument("--dt", type=float, default=0.25, help="RK4 time step in years (default 0.25)")
+
+
+def _settings(args: argparse.Namespace):
+    from .ensemble import Settings
+
+    if args.dt <= 0 or abs(0.25 / args.dt - round(0.25 / args.dt)) > 1e-9:
+        raise CommandError(f"--dt must divide 0.25 (e.g. 0.25, 0.125, 0.0625), not {args.dt:g}")
+    if args.until <= 2012:
+        raise CommandError(f"--until ({args.until:g}) must be after 2012")
+    return Settings(stop=args.until, dt=args.dt)
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    return not args.quiet and sys.stderr.isatty()
+
+
+# ---------------------------------------------------------------------- handlers
+def scenarios(args: argparse.Namespace, say: Callable[[str], None]) -> None:
+    from .scenario import builtin_names, library, load_scenario
+
+    if args.show:
+        s = load_scenario(args.show)
+        say(f"{s.name}: {s.description}")
+        if s.lineage:
+            say(f"extends: {' <- '.join(s.lineage)}")
+        if s.rationale:
+            say("\n" + textwrap.fill(" ".join(s.rationale.split()), width=90))
+        if s.sources:
+            say("\nsources:\n" + "\n".join(f"  - {src}" for src in s.sources))
+        if s.interventions:
+            say("\ninterventions:\n" + "\n".join(f"  - {iv.describe()}" for iv in s.interventions))
+        say("\nresolved TOML:\n" + s.to_toml())
+        return
+    scenarios = library()
+    width = max(len(s.name) for s in scenarios)
+    say(f"{len(builtin_names())} built-in scenarios (aiscale scenarios --show NAME for one in full):\n")
+    for s in scenarios:
+        say(textwrap.fill(s.description, width=100, initial_indent=f"  {s.name:<{width}}  ",
+                          subsequent_indent=" " * (width + 4)))
+
+
+def compare(args: argparse.Namespace, say: Callable[[str], None]) -> None:
+    from .compare import compare as run_compare
+
+    if args.until <= args.start:
+        raise CommandError(f"--until ({args.until:g}) must be after --start ({args.start:g})")
+    c = run_compare(args.scenarios, start=args.start, stop=args.until)
+    say(c.table.to_string())
+    if args.out is not None:
+        written = c.write(args.out)
+        say("\nwrote " + ", ".join(str(p) for p in written))
+
+
+def ensemble(args: argparse.Namespace, say: Callable[[str], None]) -> None:
+    import time
+
+    from .ensemble import EnsembleError, monte_carlo, summary_table, write_netcdf
+
+    if args.n < 1:
+        raise CommandError(f"-n must be at least 1, not {args.n}")
+    if args.out is not None and args.out.suffix not in (".nc", ".nc4", ".netcdf"):
+        raise CommandError(f"--out {args.out}: give a NetCDF file name ending in .nc")
+    settings = _settings(args)
+    began = time.perf_counter()
+    try:
+        ds = monte_carlo(args.scenario, args.n, args.seed, settings, chunk_size=args.chunk_size,
+                         scheduler=args.scheduler, workers=args.workers, progress=_progress(args))
+    except EnsembleError as err:
+        raise CommandError(str(err)) from None
+    seconds = time.perf_counter() - began
+    say(f"{ds.attrs['scenario']}: {args.n} runs, {ds.attrs['varied_parameters']} parameters varied, seed "
+        f"{args.seed}, RK4 dt = {settings.dt:g}, {settings.start:g}-{settings.stop:g} ({seconds:.1f} s)\n")
+    say(summary_table(ds, SUMMARY_KEYS).to_string(index=False))
+    blown = float(ds["metric_reached_share"].sel(metric="blowup_year"))
+    say(f"\n{blown:.0%} of runs end in a finite-time blow-up (frozen there, with their blow-up time)")
+    written = []
+    if args.out is not None:
+        written.append(write_netcdf(ds, args.out))
+    if args.plot is not None:
+        from .. import plots
+        written += plots.save(plots.ensemble_fan_chart(ds, f"aiscale ensemble: {ds.attrs['scenario']}"),
+                              args.plot, "ensemble_fan")
+    if written:
+        say("wrote " + ", ".join(str(p) for p in written))
+
+
+def sensitivity(args: argparse.Namespace, say: Callable[[str], None]) -> None:
+    from ..stocks_flows import atomic_write
+    from .ensemble import EnsembleError
+    from .sensitivity import sensitivity as run_sensitivity
+
+    settings = _settings(args)
+    parameters = [p.strip() for p in args.parameters.split(",") if p.strip()] if args.parameters else None
+    try:
+        r = run_sensitivity(args.scenario, args.method, args.n, args.output, args.seed, parameters, settings,
+                            chunk_size=args.chunk_size, scheduler=args.scheduler, workers=args.workers,
+                            progress=_progress(args))
+    except EnsembleError as err:
+        raise CommandError(str(err)) from None
+    say(f"{args.method} indices of {args.output} ({r.table.shape[0]} parameters, {r.runs} runs; "
+        f"{r.censored_share:.0%} of runs never reach it and count as the end of the run); "
+        "95% confidence intervals\n")
+    say(r.table.to_string(float_format=lambda x: f"{x:.3f}"))
+    if args.out is not None:
+        table = r.table
+        atomic_write(args.out, lambda p: table.to_csv(p))
+        say(f"\nwrote {args.out}")
+
+
+HANDLERS = {"scenarios": scenarios, "compare": compare, "ensemble": ensemble, "sensitivity": sensitivity}

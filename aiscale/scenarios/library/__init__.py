@@ -1,0 +1,1 @@
+"""The built-in scenario files (TOML); see ``aiscale scenarios``."""

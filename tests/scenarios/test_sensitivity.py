@@ -1,0 +1,70 @@
+"""Global sensitivity: SALib Sobol on the Ishigami function (analytic indices), and on the
+model; Morris ranks."""
+
+import numpy as np
+import pytest
+from SALib.test_functions import Ishigami
+
+from aiscale.scenarios.distributions import Distribution
+from aiscale.scenarios.ensemble import Settings
+from aiscale.scenarios.sensitivity import censor, morris_analysis, sensitivity, sobol_analysis
+
+# Ishigami & Homma 1990 with a = 7, b = 0.1 (Saltelli et al. 2008, Global Sensitivity Analysis)
+A, B = 7.0, 0.1
+V = A ** 2 / 8 + B * np.pi ** 4 / 5 + B ** 2 * np.pi ** 8 / 18 + 0.5
+S1 = np.array([0.5 * (1 + B * np.pi ** 4 / 5) ** 2, A ** 2 / 8, 0.0]) / V
+ST = np.array([0.5 * (1 + B * np.pi ** 4 / 5) ** 2 + 8 * B ** 2 * np.pi ** 8 / 225, A ** 2 / 8,
+               8 * B ** 2 * np.pi ** 8 / 225]) / V
+
+
+def ishigami(draws):
+    return Ishigami.evaluate(np.column_stack([draws["x1"], draws["x2"], draws["x3"]]))
+
+
+UNIFORM = {f"x{i}": (Distribution.make("uniform", low=-np.pi, high=np.pi), None, None) for i in (1, 2, 3)}
+
+
+def test_sobol_matches_the_analytic_ishigami_indices():
+    table, runs = sobol_analysis(ishigami, UNIFORM, 4096, seed=2)
+    assert runs == 4096 * 5
+    assert list(table.index) == ["x1", "x2", "x3"]  # ranked by total index
+    np.testing.assert_allclose(table.loc[["x1", "x2", "x3"], "S1"], S1, atol=0.03)
+    np.testing.assert_allclose(table.loc[["x1", "x2", "x3"], "ST"], ST, atol=0.03)
+    assert (table["S1_conf"] < 0.06).all() and (table["ST_conf"] < 0.06).all()
+
+
+def test_morris_ranks_the_ishigami_inputs():
+    table, runs = morris_analysis(ishigami, UNIFORM, 200, seed=2)
+    assert runs == 200 * 4
+    assert table.index[-1] == "x3" or table.loc["x3", "mu_star"] < table.loc["x1", "mu_star"]
+    assert table.loc["x3", "sigma"] > 0  # x3 acts only through its interaction with x1
+
+
+def test_sobol_on_the_model_first_order_never_exceeds_total():
+    params = ["full_automation_effective_flop", "research_returns", "price_performance_growth_per_year",
+              "reinvestment_ratio", "flop_gap"]
+    r = sensitivity("baseline", "sobol", 256, "automation_100_year", seed=1, parameters=params,
+                    settings=Settings(stop=2045.0), workers=1)
+    assert set(r.table.index) == set(params) and r.runs == 256 * 7
+    assert (r.table["S1"] <= r.table["ST"]).all(), r.table
+    assert r.table.index[0] in ("full_automation_effective_flop", "research_returns")
+    assert 0 <= r.censored_share < 1
+
+
+def test_morris_on_the_model_and_bad_requests():
+    r = sensitivity("baseline", "morris", 4, "log10_run_2030", seed=1,
+                    parameters=["max_frontier_cluster_share", "hbm_lead_years"], settings=Settings(stop=2031.0),
+                    workers=1)
+    assert r.runs == 4 * 3 and set(r.table.columns) == {"mu_star", "mu_star_conf", "mu", "sigma"}
+    with pytest.raises(ValueError, match="unknown output metric 'automation_100' .*did you mean"):
+        sensitivity(output="automation_100")
+    with pytest.raises(ValueError, match="not an uncertain parameter .* \\(did you mean: research_returns"):
+        sensitivity(parameters=["research_return"])
+    with pytest.raises(ValueError, match="unknown method"):
+        sensitivity(method="fast")
+
+
+def test_censoring_counts_unreached_as_the_end():
+    s = Settings(stop=2050.0)
+    np.testing.assert_array_equal(censor("run_1e30_year", np.array([2040.0, np.nan]), s), [2040.0, 2050.0])
+    np.testing.assert_array_equal(censor("takeoff_automation_years", np.array([np.nan]), s), [38.0])
