@@ -1,14 +1,28 @@
 """Figures: one consistent style, log axes where values span orders of magnitude,
 units in axis labels and a source note on every figure.
 
-Each function takes results and returns a matplotlib Figure; :func:`save` writes PNG
-and SVG atomically. Nothing here computes model quantities.
+Each function takes results and returns a matplotlib Figure drawn in :data:`STYLE`;
+:func:`save` writes PNG and SVG atomically and :func:`png_bytes` renders a PNG in
+memory (for the HTML report). Nothing here computes model quantities.
+
+The figures: a run's trajectory panels (:func:`trajectory_panels`), its
+binding-constraint timeline (:func:`binding_constraint_timeline`), scenarios side by
+side (:func:`scenario_trajectories`, :func:`binding_timelines`), Monte Carlo fan charts
+(:func:`ensemble_fan_chart`) and milestone-year distributions
+(:func:`milestone_distributions`), the calibration against history
+(:func:`calibration_fit`, :func:`calibration_series`), the causal loop diagram
+(:func:`causal_loop_diagram`), loop dominance (:func:`loop_dominance`), the sector
+diagram (:func:`sector_diagram`) and Sobol/Morris indices (:func:`sensitivity_bars`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+import io
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -16,41 +30,84 @@ matplotlib.use("Agg")  # figures are files; never open a window
 
 import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from cycler import cycler  # noqa: E402
 
 from . import __version__  # noqa: E402
 from .stocks_flows import Result, atomic_write  # noqa: E402
 
 CONSTRAINT_COLOURS = {"money": "#1b9e77", "chips": "#d95f02", "power": "#7570b3", "data": "#e7298a",
                       "latency": "#66a61e"}
+POLICY_COLOUR = "#555555"
 SOURCE_NOTE = f"aiscale {__version__}; history: Epoch AI and others (see aiscale params)"
+# Colour-blind-safe cycle (Okabe-Ito), light grid, no top/right spines, small type.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+STYLE = {
+    "axes.prop_cycle": cycler(color=PALETTE),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "legend.framealpha": 0.85,
+    "figure.titlesize": 12,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "font.family": "DejaVu Sans",
+}
 
 
-def _style(ax: plt.Axes, ylabel: str, log: bool = False, title: str | None = None) -> None:
+def styled(function: Callable[..., plt.Figure]) -> Callable[..., plt.Figure]:
+    """Draw ``function``'s figure in :data:`STYLE`."""
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> plt.Figure:
+        with plt.rc_context(STYLE):
+            return function(*args, **kwargs)
+    return wrapper
+
+
+def _style(ax: plt.Axes, ylabel: str, log: bool = False, title: str | None = None, xlabel: str = "year") -> None:
     if log:
         ax.set_yscale("log")
     ax.set_ylabel(ylabel)
-    ax.set_xlabel("year")
+    ax.set_xlabel(xlabel)
     ax.grid(True, which="major", alpha=0.3)
     if title:
         ax.set_title(title, fontsize=10)
 
 
 def _note(fig: plt.Figure, text: str = SOURCE_NOTE) -> None:
-    fig.text(0.01, 0.005, text, fontsize=7, color="0.4", ha="left", va="bottom")
+    """The source note, just below the figure (saved with ``bbox_inches="tight"``, so
+    it never overlaps an axis label)."""
+    fig.text(0.01, -0.005, text, fontsize=7, color="0.4", ha="left", va="top")
 
 
 def save(fig: plt.Figure, out_dir: str | Path, name: str) -> list[Path]:
     """Write ``name.png`` and ``name.svg`` into ``out_dir`` atomically; close the figure."""
     paths = []
-    for suffix in ("png", "svg"):
-        path = Path(out_dir) / f"{name}.{suffix}"
-        atomic_write(path, lambda p, s=suffix: fig.savefig(p, format=s, dpi=120, bbox_inches="tight"))
-        paths.append(path)
+    with plt.rc_context(STYLE):
+        for suffix in ("png", "svg"):
+            path = Path(out_dir) / f"{name}.{suffix}"
+            atomic_write(path, lambda p, s=suffix: fig.savefig(p, format=s, dpi=120, bbox_inches="tight"))
+            paths.append(path)
     plt.close(fig)
     return paths
 
 
+def png_bytes(fig: plt.Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes (in memory); closes the figure."""
+    buffer = io.BytesIO()
+    with plt.rc_context(STYLE):
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------- one run
+@styled
 def trajectory_panels(result: Result, title: str = "aiscale baseline") -> plt.Figure:
     """Six panels of a run: training compute, ceilings, automation, algorithms, money, capacity."""
     f = result.frame
@@ -60,7 +117,7 @@ def trajectory_panels(result: Result, title: str = "aiscale baseline") -> plt.Fi
     ax.plot(f.index, f["largest_training_run_flop"], label="largest run (physical)")
     ax.plot(f.index, f["effective_compute_flop"], label="effective compute (2023 algorithms)")
     _style(ax, "FLOP", log=True, title="Largest training run")
-    ax.legend(fontsize=8)
+    ax.legend()
 
     binding_constraint_timeline(result, ax=axes[0, 1])
 
@@ -72,26 +129,27 @@ def trajectory_panels(result: Result, title: str = "aiscale baseline") -> plt.Fi
     ax = axes[1, 0]
     ax.plot(f.index, f["algorithmic_efficiency"], label="algorithmic efficiency")
     ax.plot(f.index, f["flop_per_s_per_usd"] / f["flop_per_s_per_usd"].iloc[0], label="FLOP/s per $ (relative)")
-    _style(ax, "multiplier (dimensionless)", log=True, title="Algorithms and hardware")
-    ax.legend(fontsize=8)
+    _style(ax, f"multiplier since {f.index[0]:g} (dimensionless)", log=True, title="Algorithms and hardware")
+    ax.legend()
 
     ax = axes[1, 1]
     for column, label in (("ai_revenue_usd_per_year", "AI revenue"), ("ai_spending_usd_per_year", "AI spending"),
                           ("gwp_usd_per_year", "gross world product")):
         ax.plot(f.index, f[column], label=label)
     _style(ax, "USD per year", log=True, title="Money")
-    ax.legend(fontsize=8)
+    ax.legend()
 
     ax = axes[1, 2]
-    for column, label in (("gpu_fleet_flop_per_s", "accelerator fleet (FLOP/s)"),
-                          ("power_limited_fleet_flop_per_s", "what power can run (FLOP/s)")):
+    for column, label in (("gpu_fleet_flop_per_s", "accelerator fleet"),
+                          ("power_limited_fleet_flop_per_s", "what power can run")):
         ax.plot(f.index, f[column], label=label)
     _style(ax, "FLOP/s", log=True, title="Compute fleet")
-    ax.legend(fontsize=8)
+    ax.legend()
     _note(fig)
     return fig
 
 
+@styled
 def binding_constraint_timeline(result: Result, ax: plt.Axes | None = None) -> plt.Figure:
     """Each constraint's ceiling on the largest run, the binding one drawn thick."""
     f = result.frame
@@ -109,8 +167,10 @@ def binding_constraint_timeline(result: Result, ax: plt.Axes | None = None) -> p
     return fig
 
 
+# ---------------------------------------------------------------------- loops and structure
+@styled
 def loop_dominance(dominance: pd.DataFrame, names: dict[str, str]) -> plt.Figure:
-    """Relative loop scores over time (Loops that Matter), one band per loop."""
+    """Relative loop scores over time (Loops that Matter), one line per loop."""
     fig, ax = plt.subplots(figsize=(10, 5), constrained_layout=True)
     scores = dominance.dropna(how="all").fillna(0.0)
     for loop_id in scores.columns:
@@ -118,18 +178,21 @@ def loop_dominance(dominance: pd.DataFrame, names: dict[str, str]) -> plt.Figure
     ax.axhline(0, color="0.5", lw=0.8)
     _style(ax, "relative loop score (+ reinforcing, - balancing)", title="Loop dominance over time")
     ax.set_ylim(-1.05, 1.05)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     _note(fig, SOURCE_NOTE + "; method: Schoenberg, Davidsen & Eberlein 2020")
     return fig
 
 
+@styled
 def causal_loop_diagram(loops: Iterable[tuple[str, str, Sequence[tuple[str, str, str]]]],
                         key_variables: Iterable[str]) -> plt.Figure:
     """A causal loop diagram of named loops drawn over key variables.
 
     ``loops``: (name, polarity symbol R/B, links) where links are (source, target,
-    sign '+'/'-') between key variables (the sign of the path between them).
+    sign '+'/'-') between key variables (the sign of the path between them). Each
+    link carries its polarity; the box lists every loop with its own.
     """
+    loops = list(loops)
     g = nx.DiGraph()
     keys = list(key_variables)
     g.add_nodes_from(keys)
@@ -148,7 +211,8 @@ def causal_loop_diagram(loops: Iterable[tuple[str, str, Sequence[tuple[str, str,
     text = "\n".join(f"({symbol}) {name}" for name, symbol, _ in loops)
     ax.text(0.01, 0.99, text, transform=ax.transAxes, va="top", fontsize=9,
             bbox={"facecolor": "white", "edgecolor": "0.6"})
-    ax.set_title("Causal loop diagram: the named feedback loops (R reinforcing, B balancing)")
+    ax.set_title("Causal loop diagram: the named feedback loops (R reinforcing, B balancing; "
+                 "links + same direction, - opposite)")
     ax.axis("off")
     _note(fig)
     return fig
@@ -171,32 +235,109 @@ def loop_path_signs(loop, keys: set[str]) -> list[tuple[str, str, str]]:
     return out
 
 
-def series_against_history(frame: pd.DataFrame, column: str, history: pd.Series, ylabel: str,
-                           title: str, band: tuple[pd.Series, pd.Series] | None = None) -> plt.Figure:
-    """A model output against observations on a log scale, with an optional band."""
-    fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
-    ax.plot(frame.index, frame[column], label="model")
-    if band is not None:
-        ax.fill_between(band[0].index, band[0], band[1], alpha=0.25, label="uncertainty")
-    ax.scatter(history.index, history.to_numpy(dtype=float), color="k", s=14, zorder=3, label="observed")
-    _style(ax, ylabel, log=True, title=title)
-    ax.legend(fontsize=8)
+@styled
+def sector_diagram(links: pd.DataFrame, stocks: Mapping[str, int],
+                   title: str = "Model structure: sectors and the influences between them") -> plt.Figure:
+    """The sectors as nodes (with their number of stocks) and, between them, arrows
+    whose width and label give the number of influences (``links``: columns
+    ``source, target, links``)."""
+    g = nx.DiGraph()
+    g.add_nodes_from(stocks)
+    for row in links.itertuples(index=False):
+        g.add_edge(row.source, row.target, links=int(row.links))
+    fig, ax = plt.subplots(figsize=(11, 8), constrained_layout=True)
+    pos = nx.circular_layout(g)
+    nx.draw_networkx_nodes(g, pos, ax=ax, node_color="#deebf7", edgecolors="#08519c", node_size=5200)
+    nx.draw_networkx_labels(g, pos, ax=ax, font_size=8,
+                            labels={n: f"{n.replace('_', ' ')}\n({stocks[n]} stock{'' if stocks[n] == 1 else 's'})" for n in g})
+    widths = [0.6 + 1.2 * math.log10(d["links"]) for _, _, d in g.edges(data=True)]
+    nx.draw_networkx_edges(g, pos, ax=ax, arrows=True, arrowsize=12, node_size=5200, width=widths,
+                           connectionstyle="arc3,rad=0.1", edge_color="0.45")
+    nx.draw_networkx_edge_labels(g, pos, ax=ax, font_size=7, label_pos=0.35,
+                                 edge_labels={(u, v): d["links"] for u, v, d in g.edges(data=True)},
+                                 connectionstyle="arc3,rad=0.1")
+    ax.set_title(title + " (arrow labels: number of influences)")
+    ax.axis("off")
     _note(fig)
     return fig
 
 
-__all__ = ["trajectory_panels", "binding_constraint_timeline", "loop_dominance", "causal_loop_diagram",
-           "loop_path_signs", "series_against_history", "save"]
+# ---------------------------------------------------------------------- history
+def history_panel(ax: plt.Axes, curve: pd.DataFrame, observed: pd.DataFrame, title: str, unit: str,
+                  model_label: str, until: int | None = None) -> None:
+    """One series: the model (``curve``: year, fit and optionally p025/p975) against
+    observations (``observed``: year, value) on a log scale; with ``until``, the
+    held-out points are drawn open and the cutoff dashed."""
+    if "p025" in curve:
+        ax.fill_between(curve["year"], curve["p025"], curve["p975"], color=PALETTE[0], alpha=0.2, lw=0,
+                        label="95% band")
+    ax.plot(curve["year"], curve["fit"], color=PALETTE[0], label=f"model: {model_label}")
+    fitted = observed if until is None else observed[observed["year"] <= until]
+    held = observed.iloc[0:0] if until is None else observed[observed["year"] > until]
+    ax.plot(fitted["year"], fitted["value"], "o", color="k", ms=4, label="data (fitted)")
+    if len(held):
+        ax.plot(held["year"], held["value"], "o", mfc="none", color=PALETTE[1], ms=5, label="data (held out)")
+    if until is not None:
+        ax.axvline(until + 0.5, color="0.5", ls="--", lw=1)
+    _style(ax, unit, log=True, title=title)
+
+
+@styled
+def calibration_series(curve: pd.DataFrame, observed: pd.DataFrame, series: Any, until: int | None = None,
+                       note: str = "") -> plt.Figure:
+    """One calibration series (``series``: its ``title``, ``unit``, ``variable`` and
+    ``sampling``) against its data."""
+    fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
+    history_panel(ax, curve, observed, series.title, series.unit, f"{series.variable} ({series.sampling})", until)
+    ax.legend(fontsize=7)
+    _note(fig, SOURCE_NOTE + (f"; {note}" if note else ""))
+    return fig
+
+
+@styled
+def calibration_fit(curves: Mapping[str, pd.DataFrame], observations: pd.DataFrame, series: Mapping[str, Any],
+                    until: int | None = None, title: str = "aiscale calibration", cols: int = 4) -> plt.Figure:
+    """Every calibration series in one grid: model (with its band, if any) against data
+    on log scales; ``series`` maps each name to its ``title``, ``unit``, ``variable``
+    and ``sampling``."""
+    names = [n for n in curves if (observations["series"] == n).any()]
+    rows = max(1, math.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), constrained_layout=True, squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        s = series[name]
+        observed = observations[observations["series"] == name]
+        history_panel(ax, curves[name], observed, s.title, s.unit, f"{s.variable} ({s.sampling})", until)
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=6)
+    fig.suptitle(title)
+    _note(fig)
+    return fig
+
+
+def series_against_history(frame: pd.DataFrame, column: str, history: pd.Series, ylabel: str,
+                           title: str, band: tuple[pd.Series, pd.Series] | None = None) -> plt.Figure:
+    """A model output against observations on a log scale, with an optional band."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
+        ax.plot(frame.index, frame[column], label="model")
+        if band is not None:
+            ax.fill_between(band[0].index, band[0], band[1], alpha=0.25, label="uncertainty")
+        ax.scatter(history.index, history.to_numpy(dtype=float), color="k", s=14, zorder=3, label="observed")
+        _style(ax, ylabel, log=True, title=title)
+        ax.legend(fontsize=8)
+        _note(fig)
+    return fig
 
 
 # ---------------------------------------------------------------------- scenarios and ensembles
-POLICY_COLOUR = "#555555"
 SCENARIO_PANELS = (("largest_training_run_flop", "FLOP", True, "Largest training run"),
                    ("effective_compute_flop", "FLOP (2023 algorithms)", True, "Effective compute"),
-                   ("automation_fraction", "share of tasks", False, "Automation"),
-                   ("gwp_growth_rate_per_year", "per year", True, "GWP growth"))
+                   ("automation_fraction", "share of tasks automated", False, "Automation"),
+                   ("gwp_growth_rate_per_year", "GWP growth (1/year)", True, "GWP growth"))
 
 
+@styled
 def scenario_trajectories(results: dict[str, Result], title: str = "aiscale scenarios") -> plt.Figure:
     """Four panels, one line per scenario: largest run, effective compute, automation,
     GWP growth (each run drawn up to its stop)."""
@@ -211,6 +352,7 @@ def scenario_trajectories(results: dict[str, Result], title: str = "aiscale scen
     return fig
 
 
+@styled
 def binding_timelines(segments: dict[str, list[tuple[float, float, str]]]) -> plt.Figure:
     """One bar per scenario, coloured by the binding constraint over time
     (``segments``: scenario -> [(start, end, constraint)])."""
@@ -230,25 +372,26 @@ def binding_timelines(segments: dict[str, list[tuple[float, float, str]]]) -> pl
     return fig
 
 
+def _fan(ax: plt.Axes, t: np.ndarray, q, colour: str) -> None:
+    """The 10-90% band and the median of one quantile array (quantile, time)."""
+    ax.fill_between(t, q.sel(quantile=0.1), q.sel(quantile=0.9), alpha=0.25, color=colour, lw=0, label="10-90%")
+    ax.plot(t, q.sel(quantile=0.5), color=colour, lw=1.6, label="median (50%)")
+
+
+@styled
 def ensemble_fan_chart(ds, title: str = "aiscale ensemble") -> plt.Figure:
-    """Median and 50% / 90% bands over time of an ensemble dataset's series, and the
-    share of runs each constraint binds."""
+    """Fan charts (median and 10-90% band over runs) of an ensemble dataset's series,
+    and the share of runs each constraint binds."""
     fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
     fig.suptitle(f"{title} ({ds.sizes['run']} runs)")
     t = ds["time"].values
     for ax, (column, unit, log, name) in zip(axes.flat, SCENARIO_PANELS):
-        q = ds[f"{column}_quantiles"]
-        ax.fill_between(t, q.sel(quantile=0.05), q.sel(quantile=0.95), alpha=0.2, color="C0", label="90%")
-        ax.fill_between(t, q.sel(quantile=0.25), q.sel(quantile=0.75), alpha=0.35, color="C0", label="50%")
-        ax.plot(t, q.sel(quantile=0.5), color="C0", lw=1.5, label="median")
+        _fan(ax, t, ds[f"{column}_quantiles"], PALETTE[0])
         _style(ax, unit, log=log, title=name)
     axes[0, 0].legend(fontsize=7)
     ax = axes[1, 1]
-    q = ds["research_speedup_quantiles"]
-    ax.fill_between(t, q.sel(quantile=0.05), q.sel(quantile=0.95), alpha=0.2, color="C1")
-    ax.fill_between(t, q.sel(quantile=0.25), q.sel(quantile=0.75), alpha=0.35, color="C1")
-    ax.plot(t, q.sel(quantile=0.5), color="C1", lw=1.5)
-    _style(ax, "x", log=True, title="Research speed-up from AI")
+    _fan(ax, t, ds["research_speedup_quantiles"], PALETTE[1])
+    _style(ax, "research speed-up (x)", log=True, title="Research speed-up from AI")
     ax = axes[1, 2]
     colours = {**CONSTRAINT_COLOURS, "policy": POLICY_COLOUR}
     shares = ds["binding_share"]
@@ -256,9 +399,70 @@ def ensemble_fan_chart(ds, title: str = "aiscale ensemble") -> plt.Figure:
                  labels=list(shares["constraint"].values),
                  colors=[colours[c] for c in shares["constraint"].values])
     _style(ax, "share of runs", title="Binding constraint")
+    ax.set_ylim(0, 1)
     ax.legend(fontsize=7, loc="lower left")
     _note(fig)
     return fig
 
 
-__all__ += ["scenario_trajectories", "binding_timelines", "ensemble_fan_chart"]
+MILESTONE_KEYS = ("run_1e28_year", "run_1e30_year", "data_binding_year", "automation_20_year",
+                  "automation_100_year", "blowup_year")
+
+
+@styled
+def milestone_distributions(ds, keys: Sequence[str] = MILESTONE_KEYS,
+                            title: str = "aiscale ensemble") -> plt.Figure:
+    """The distribution of milestone years over an ensemble's runs: for each milestone
+    the share of runs that have reached it by each year (a curve that ends below 1 when
+    some runs never reach it); dotted lines at 10, 50 and 90%."""
+    fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
+    n = ds.sizes["run"]
+    labels = dict(line.split(": ", 1) for line in ds.attrs.get("metric_labels", "").split("; ") if ": " in line)
+    for key in keys:
+        years = np.sort(ds[key].values[~np.isnan(ds[key].values)])
+        share = np.arange(1, len(years) + 1) / n
+        x = np.concatenate([[ds.attrs.get("start", years[0] if len(years) else 0)], years, [ds.attrs.get("stop", 0)]])
+        y = np.concatenate([[0.0], share, [share[-1] if len(share) else 0.0]])
+        ax.step(x, y, where="post", lw=1.5, label=f"{labels.get(key, key)} ({len(years) / n:.0%} of runs)")
+    for level in (0.1, 0.5, 0.9):
+        ax.axhline(level, color="0.6", lw=0.8, ls=":")
+    _style(ax, "share of runs that reached it (cumulative)", title=f"Milestone years: {title} ({n} runs)")
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+    _note(fig)
+    return fig
+
+
+# ---------------------------------------------------------------------- sensitivity
+@styled
+def sensitivity_bars(table: pd.DataFrame, method: str, output: str, unit: str = "", runs: int | None = None,
+                     top: int = 15) -> plt.Figure:
+    """Ranked bars of the ``top`` parameters: Sobol first-order (S1) and total (ST)
+    indices, or Morris mu* and sigma, with their 95% confidence intervals as error bars."""
+    rows = table.head(top)
+    columns = (("S1", "S1_conf", "first order (S1)"), ("ST", "ST_conf", "total (ST)")) if method == "sobol" else \
+        (("mu_star", "mu_star_conf", "mu* (mean |effect|)"), ("sigma", None, "sigma (interactions)"))
+    fig, ax = plt.subplots(figsize=(9, 0.32 * len(rows) + 1.8), constrained_layout=True)
+    y = np.arange(len(rows))
+    height = 0.4
+    for i, (column, conf, label) in enumerate(columns):
+        xerr = rows[conf].to_numpy() if conf else None
+        ax.barh(y + (i - 0.5) * height, rows[column].to_numpy(), height, xerr=xerr, label=label,
+                color=PALETTE[i], error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "0.3"})
+    ax.set_yticks(y, list(rows.index))
+    ax.invert_yaxis()
+    ax.axvline(0, color="0.5", lw=0.8)
+    what = "Sobol indices" if method == "sobol" else "Morris elementary effects"
+    xlabel = "share of output variance (dimensionless)" if method == "sobol" else f"effect on {output} ({unit})"
+    _style(ax, "parameter", xlabel=xlabel, title=f"{what} of {output}" + (f" ({runs} runs)" if runs else ""))
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.grid(False, axis="y")
+    ax.legend(loc="lower right")
+    _note(fig, SOURCE_NOTE + "; SALib, 95% confidence intervals")
+    return fig
+
+
+__all__ = ["STYLE", "save", "png_bytes", "trajectory_panels", "binding_constraint_timeline", "loop_dominance",
+           "causal_loop_diagram", "loop_path_signs", "sector_diagram", "history_panel", "calibration_series",
+           "calibration_fit", "series_against_history", "scenario_trajectories", "binding_timelines",
+           "ensemble_fan_chart", "milestone_distributions", "sensitivity_bars"]

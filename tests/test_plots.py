@@ -64,3 +64,175 @@ def test_causal_loop_diagram_and_dominance(run):
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert sorted(labels) == sorted(f.name for f, _ in named)
     assert fig.axes[0].get_ylim() == (-1.05, 1.05)
+
+
+# ---------------------------------------------------------------------- every other figure type
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+
+
+def note_of(fig):
+    return [t.get_text() for t in fig.texts if t.get_text().startswith(plots.SOURCE_NOTE)]
+
+
+def legend_of(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    from aiscale.scenarios.compare import compare
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return compare(["baseline", "pause"], stop=2034)
+
+
+@pytest.fixture(scope="module")
+def ensemble():
+    from aiscale.scenarios.ensemble import Settings, monte_carlo
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return monte_carlo("baseline", 12, seed=2, settings=Settings(stop=2034), workers=1)
+
+
+def test_every_figure_has_the_style_and_a_source_note(run, comparison):
+    _, result = run
+    for fig in (plots.trajectory_panels(result), plots.binding_constraint_timeline(result),
+                plots.scenario_trajectories(comparison.results)):
+        assert note_of(fig) == [plots.SOURCE_NOTE]
+        for ax in fig.axes:
+            assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+            assert ax.get_xlabel() == "year" and ax.get_ylabel()
+    png = plots.png_bytes(plots.binding_constraint_timeline(result))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
+
+
+def test_scenario_comparison(comparison):
+    fig = plots.scenario_trajectories(comparison.results, title="two scenarios")
+    assert fig._suptitle.get_text() == "two scenarios"
+    assert [ax.get_title() for ax in fig.axes] == ["Largest training run", "Effective compute", "Automation",
+                                                  "GWP growth"]
+    assert [ax.get_yscale() for ax in fig.axes] == ["log", "log", "linear", "log"]
+    assert all(len(ax.get_lines()) == 2 for ax in fig.axes)
+    assert legend_of(fig.axes[0]) == ["baseline", "pause"]
+    assert "FLOP" in fig.axes[0].get_ylabel() and "1/year" in fig.axes[3].get_ylabel()
+
+    segments = comparison.binding_segments()
+    fig = plots.binding_timelines(segments)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["baseline", "pause"]
+    assert legend_of(ax) == [*CONSTRAINTS, "policy"]
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(bars) == sum(len(s) for s in segments.values())
+    policy = [b for b in bars if b.get_facecolor()[:3] == pytest.approx((0x55 / 255,) * 3)]
+    assert policy and all(abs(b.get_y() + b.get_height() / 2 - 1) < 1e-9 for b in policy)  # only the pause row
+
+
+def test_fan_chart_shows_the_median_and_the_10_90_band(ensemble):
+    fig = plots.ensemble_fan_chart(ensemble, "fans")
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["Largest training run", "Effective compute", "Automation", "GWP growth",
+                      "Research speed-up from AI", "Binding constraint"]
+    assert fig._suptitle.get_text() == "fans (12 runs)"
+    scales = [ax.get_yscale() for ax in fig.axes]
+    assert scales == ["log", "log", "linear", "log", "log", "linear"]
+    assert legend_of(fig.axes[0]) == ["10-90%", "median (50%)"]
+    q = ensemble["largest_training_run_flop_quantiles"]
+    for ax in fig.axes[:5]:
+        assert len(ax.get_lines()) == 1 and len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 1
+    np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), q.sel(quantile=0.5).values)
+    band = fig.axes[0].collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(float(q.sel(quantile=0.1).min()), rel=1e-9)
+    assert band.max() == pytest.approx(float(q.sel(quantile=0.9).max()), rel=1e-9)
+    assert legend_of(fig.axes[5]) == [*CONSTRAINTS, "policy"]
+    assert fig.axes[4].get_ylabel() == "research speed-up (x)"
+
+
+def test_milestone_year_distributions(ensemble):
+    keys = ("run_1e26_year", "automation_20_year", "blowup_year")
+    fig = plots.milestone_distributions(ensemble, keys, title="baseline")
+    ax = fig.axes[0]
+    assert ax.get_title() == "Milestone years: baseline (12 runs)"
+    curves = [line for line in ax.get_lines() if line.get_label() in legend_of(ax)]
+    assert len(curves) == len(keys) and len(ax.get_lines()) == len(keys) + 3  # + the 10/50/90% guides
+    legend = legend_of(ax)
+    assert legend[0].startswith("largest run >= 1e+26 FLOP (") and legend[2].startswith("blow-up")
+    for key, line in zip(keys, curves):
+        reached = float(np.mean(~np.isnan(ensemble[key].values)))
+        assert line.get_ydata()[-1] == pytest.approx(reached)
+        assert f"({reached:.0%} of runs)" in line.get_label()
+        assert np.all(np.diff(line.get_ydata()) >= 0)
+    assert ax.get_ylim() == (0, 1.02) and ax.get_xlabel() == "year" and "share of runs" in ax.get_ylabel()
+
+
+def test_calibration_fit_against_history(run):
+    from aiscale.calibration import SERIES, load_history
+    from aiscale.calibration.series import run_curves
+
+    _, result = run
+    observations = load_history()
+    curves = run_curves(result.frame, {name: list(range(2012, 2026)) for name in SERIES})
+    assert all(len(c) == 14 for c in curves.values())
+    fig = plots.calibration_fit(curves, observations, SERIES, title="fit")
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == [s.title for s in SERIES.values()]
+    assert all(ax.get_yscale() == "log" for ax in visible)
+    for ax, (name, s) in zip(visible, SERIES.items()):
+        model, data = ax.get_lines()
+        assert len(data.get_xdata()) == (observations["series"] == name).sum()
+        assert ax.get_ylabel() == s.unit
+    assert legend_of(visible[0]) == [f"model: {SERIES['training_compute'].variable} (mid-year)", "data (fitted)"]
+
+    name = "training_compute"
+    band = curves[name].assign(p025=curves[name]["fit"] / 2, p975=curves[name]["fit"] * 2)
+    fig = plots.calibration_series(band, observations[observations["series"] == name], SERIES[name], until=2020)
+    ax = fig.axes[0]
+    assert legend_of(ax) == ["95% band", f"model: {SERIES[name].variable} (mid-year)", "data (fitted)",
+                             "data (held out)"]
+    assert any(line.get_xdata()[0] == 2020.5 for line in ax.get_lines())  # the cutoff
+
+
+@pytest.mark.parametrize("method", ["sobol", "morris"])
+def test_sensitivity_bar_charts(method):
+    names = [f"p{i}" for i in range(20)]
+    values = np.linspace(0.9, 0.01, 20)
+    table = (pd.DataFrame({"S1": values / 2, "S1_conf": 0.05, "ST": values, "ST_conf": 0.1}, index=names)
+             if method == "sobol" else
+             pd.DataFrame({"mu_star": values * 10, "mu_star_conf": 1.0, "mu": values, "sigma": values * 5},
+                          index=names))
+    table.index.name = "parameter"
+    fig = plots.sensitivity_bars(table, method, "automation_100_year", "year", runs=440, top=12)
+    ax = fig.axes[0]
+    what = "Sobol indices" if method == "sobol" else "Morris elementary effects"
+    assert ax.get_title() == f"{what} of automation_100_year (440 runs)"
+    assert [t.get_text() for t in ax.get_yticklabels()] == names[:12]
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(bars) == 24
+    first = "ST" if method == "sobol" else "mu_star"
+    assert max(b.get_width() for b in bars) == pytest.approx(table[first].iloc[0])
+    expected = ["first order (S1)", "total (ST)"] if method == "sobol" else ["mu* (mean |effect|)",
+                                                                          "sigma (interactions)"]
+    assert legend_of(ax) == expected
+    assert ("dimensionless" if method == "sobol" else "(year)") in ax.get_xlabel()
+    assert note_of(fig)
+
+
+def test_sector_diagram(run):
+    from aiscale.model.sectors import sector_links
+
+    model, _ = run
+    links, stocks = sector_links(model)
+    assert set(stocks) >= {"semiconductors", "compute", "data", "research", "economy", "constraints"}
+    assert (links["links"] > 0).all() and not (links["source"] == links["target"]).any()
+    assert {("semiconductors", "compute"), ("compute", "constraints")} <= set(zip(links["source"], links["target"]))
+    fig = plots.sector_diagram(links, stocks)
+    ax = fig.axes[0]
+    assert ax.get_title().startswith("Model structure: sectors")
+    labels = [t.get_text() for t in ax.texts]
+    assert any(label.startswith("semiconductors\n(") and "stocks)" in label for label in labels)
+    assert sum(label.isdigit() for label in labels) == len(links)  # one count per arrow
+    assert note_of(fig)

@@ -150,57 +150,21 @@ def figures(result: FitResult, observations: pd.DataFrame, out: Path, bt: Backte
             draws: int = 100, seed: int = 0) -> list[Path]:
     """One figure per series and an overview, model vs data on log scales with the
     95% posterior band; held-out points (backtest) drawn open, the cutoff dashed."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..plots import SOURCE_NOTE, save
+    from .. import plots
 
     names = [n for n in SERIES if (observations["series"] == n).any()]
     last = 2025
     years = {n: list(range(max(2012, int(observations.loc[observations["series"] == n, "year"].min()) - 2),
                            max(last, int(observations["year"].max())) + 1)) for n in names}
     model_curves = curves(result, years, draws=draws, seed=seed, dt=result.settings.get("dt"))
-
-    def draw(ax, name: str) -> None:
-        s = SERIES[name]
-        c = model_curves[name]
-        if "p025" in c:
-            ax.fill_between(c["year"], c["p025"], c["p975"], color="C0", alpha=0.2, lw=0, label="95% band")
-        ax.plot(c["year"], c["fit"], color="C0", label=f"model: {s.variable} ({s.sampling})")
-        o = observations[observations["series"] == name]
-        fitted = o if result.until is None else o[o["year"] <= result.until]
-        held = o.iloc[0:0] if result.until is None else o[o["year"] > result.until]
-        ax.plot(fitted["year"], fitted["value"], "o", color="k", ms=4, label="data (fitted)")
-        if len(held):
-            ax.plot(held["year"], held["value"], "o", mfc="none", color="C3", ms=5, label="data (held out)")
-        if result.until is not None:
-            ax.axvline(result.until + 0.5, color="0.5", ls="--", lw=1)
-        ax.set_yscale("log")
-        ax.set_title(s.title, fontsize=10)
-        ax.set_ylabel(s.unit)
-        ax.set_xlabel("year")
-        ax.grid(True, which="major", alpha=0.3)
-
     written: list[Path] = []
     for name in names:
-        fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
-        draw(ax, name)
-        ax.legend(fontsize=7)
-        fig.text(0.01, 0.005, f"{SOURCE_NOTE}; rule: see fit.csv / calibrated.json", fontsize=6, color="0.4")
-        written += save(fig, out, f"fig_{name}")
-    cols = 4
-    rows = math.ceil(len(names) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), constrained_layout=True, squeeze=False)
-    for ax, name in zip(axes.flat, names):
-        draw(ax, name)
-    for ax in list(axes.flat)[len(names):]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=6)
+        fig = plots.calibration_series(model_curves[name], observations[observations["series"] == name],
+                                       SERIES[name], result.until, note="rule: see fit.csv / calibrated.json")
+        written += plots.save(fig, out, f"fig_{name}")
     title = "aiscale calibration" + ("" if result.until is None else f" (fitted to data up to {result.until})")
-    fig.suptitle(title)
-    written += save(fig, out, "calibration")
+    written += plots.save(plots.calibration_fit(model_curves, observations, SERIES, result.until, title), out,
+                          "calibration")
     return written
 
 

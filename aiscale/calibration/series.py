@@ -354,3 +354,22 @@ class Comparison:
         with np.errstate(all="ignore"):
             logp = np.where(pred > 0, np.log10(np.where(pred > 0, pred, 1.0)), -30.0)
         return np.where(np.isfinite(logp), logp, 30.0) - self.log_observed
+
+
+def run_curves(frame: pd.DataFrame, years: dict[str, list[int]]) -> dict[str, pd.DataFrame]:
+    """Per series, one run's output (``frame``: time-indexed, e.g. ``Result.frame``)
+    sampled by the series' rule for each year in ``years[name]``: a frame of ``year``
+    and ``fit``. Years the run does not cover are left out."""
+    times = frame.index.to_numpy(dtype=float)
+    out = {}
+    for name, ys in years.items():
+        s = SERIES[name]
+        values = frame[s.variable].to_numpy(dtype=float)
+        rows = []
+        for year in ys:
+            try:
+                rows.append((int(year), float(values @ sampling_weights(times, int(year), s.sampling))))
+            except ValueError:  # outside the run
+                continue
+        out[name] = pd.DataFrame(rows, columns=["year", "fit"])
+    return out
