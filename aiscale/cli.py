@@ -1,7 +1,9 @@
 """The ``aiscale`` command line: a thin layer over the Python API.
 
 User errors (bad arguments, unknown names, values out of range, unwritable paths)
-exit with code 2 and a one-line message; ``--debug`` shows the traceback.
+exit with code 2 and a one-line message; ``--debug`` shows the traceback. Progress
+bars (tqdm) go to stderr on a terminal; ``--quiet`` turns them and all other output
+but errors off. ``--quiet`` and ``--debug`` go before or after the verb.
 """
 
 from __future__ import annotations
@@ -19,19 +21,29 @@ from .stocks_flows import ModelError
 
 EXAMPLES = {
     "run": """examples:
-  aiscale run                          # 2012-2060, prints milestones
-  aiscale run --until 2040 --out out/  # also writes out/timeseries.csv, .parquet, metadata.json
-  aiscale run --scenario pause         # a built-in scenario (aiscale scenarios) or a .toml file""",
+  aiscale run                                 # 2012-2060, prints milestones
+  aiscale run --until 2040 --out out/run      # also writes timeseries.csv, .parquet, metadata.json
+  aiscale run --out out/run --plot            # and the figures (PNG and SVG)
+  aiscale run --scenario pause                # a built-in scenario (aiscale scenarios) or a .toml file""",
     "params": """examples:
-  aiscale params                       # the parameter table on screen
+  aiscale params                              # the parameter table on screen
   aiscale params --format csv > params.csv
   aiscale params --format md --sector data""",
     "loops": """examples:
-  aiscale loops                        # named feedback loops, polarity, dominance
-  aiscale loops --all                  # every loop the equations contain""",
+  aiscale loops                               # named feedback loops, polarity, dominance
+  aiscale loops --all                         # every loop the equations contain
+  aiscale loops --until 2040 --plot --out out/loops   # causal loop diagram, dominance, sectors""",
     "export": """examples:
-  aiscale export xmile --out aiscale.xmile   # for Stella, Vensim (via XMILE) or PySD
+  aiscale export xmile --out aiscale.xmile    # for Stella, Vensim (via XMILE) or PySD
   aiscale export xmile --dt 0.0625 --until 2040""",
+    "report": """examples:
+  aiscale report --out report.html                          # the baseline, 2012-2060
+  aiscale report baseline pause taiwan-shock --until 2045 --out report.html
+  aiscale report pause --ensemble 500 --seed 1 --out pause.html   # with Monte Carlo percentiles
+
+one self-contained HTML file (figures embedded, no network needed): milestones, scenario
+comparison, binding constraints, calibration summary, ensemble (with --ensemble), feedback
+loops and the parameter table with sources""",
 }
 
 
@@ -39,21 +51,54 @@ class UserError(Exception):
     """A problem with what the user asked for: exit code 2, one line."""
 
 
+class Parser(argparse.ArgumentParser):
+    """Argument errors as one line (exit code 2), pointing to the verb's ``--help``."""
+
+    verbs: dict[str, argparse.ArgumentParser] = {}
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            self.verbs.get(getattr(parsed, "verb", None), self).error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed
+
+
+def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("--debug", action="store_true", default=default, help="show full tracebacks on errors")
+    parser.add_argument("--quiet", action="store_true", default=default,
+                        help="print only errors (no output, no progress bars)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="aiscale",
         description="A system-dynamics model of AI scaling: chips, power, data, algorithms, "
                     "money and AI-accelerated research.",
-        epilog="Run 'aiscale VERB --help' for the options and examples of each verb.",
+        epilog="""examples:
+  aiscale run                                 # the baseline 2012-2060 and its milestones
+  aiscale compare baseline pause --until 2045 # scenarios side by side
+  aiscale report --out report.html            # everything in one HTML file
+
+Run 'aiscale VERB --help' for the options and examples of each verb.""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"aiscale {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
-    parser.add_argument("--quiet", action="store_true", help="print only errors")
+    _common_options(parser, False)
+    parser.verbs = {}
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
 
+    def add(name: str, help: str, epilog: str | None) -> argparse.ArgumentParser:
+        p = verbs.add_parser(name, help=help, description=help, epilog=epilog,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+        _common_options(p, argparse.SUPPRESS)  # after the verb too, without overriding the global flags
+        parser.verbs[name] = p
+        return p
+
     def verb(name: str, help: str) -> argparse.ArgumentParser:
-        return verbs.add_parser(name, help=help, description=help, epilog=EXAMPLES.get(name),
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+        return add(name, help, EXAMPLES.get(name))
 
     run = verb("run", "simulate the model and print its milestones")
     run.add_argument("--start", type=float, default=2012.0, help="first year (default 2012)")
@@ -71,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     loops = verb("loops", "list the model's feedback loops, their polarity and dominance")
     loops.add_argument("--until", type=float, default=2060.0, help="analyse the run up to this year")
     loops.add_argument("--all", action="store_true", help="list every loop, not only the named ones")
-    loops.add_argument("--plot", action="store_true", help="write the causal loop diagram and dominance figures")
+    loops.add_argument("--plot", action="store_true",
+                       help="write the causal loop diagram, loop dominance and sector diagram figures")
     loops.add_argument("--out", type=Path, default=Path("."), help="directory for --plot figures")
 
     export = verb("export", "export the model to another tool's format")
@@ -82,11 +128,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--until", type=float, default=2060.0)
 
     from .scenarios.commands import add_verbs as scenario_verbs
-    scenario_verbs(lambda name, help, examples: verbs.add_parser(
-        name, help=help, description=help, epilog=examples, formatter_class=argparse.RawDescriptionHelpFormatter))
+    scenario_verbs(add)
 
     from .calibration.command import add_arguments as calibrate_arguments
     calibrate_arguments(verb("calibrate", "fit parameters to history (least squares + MCMC) and backtest"))
+
+    report = verb("report", "write one self-contained HTML report of scenarios")
+    report.add_argument("scenarios", nargs="*", metavar="SCENARIO",
+                        help="built-in names or .toml files (default: baseline); the first is analysed in full")
+    report.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file (default report.html)")
+    report.add_argument("--start", type=float, default=2012.0, help="first year (default 2012)")
+    report.add_argument("--until", type=float, default=2060.0, help="last year (default 2060)")
+    report.add_argument("--ensemble", type=int, default=0, metavar="N",
+                        help="also a Monte Carlo ensemble of N runs of the first scenario (default: none)")
+    report.add_argument("--seed", type=int, default=0, help="random seed of the ensemble (default 0)")
+    report.add_argument("--workers", type=int, help="local worker processes for the ensemble (default: one per core)")
+    report.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler for the ensemble, e.g. tcp://HOST:8786")
     return parser
 
 
@@ -97,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     handler = {"run": _run, "params": _params, "loops": _loops, "export": _export,
-               "calibrate": _calibrate, **_scenario_handlers()}[args.verb]
+               "calibrate": _calibrate, "report": _report, **_scenario_handlers()}[args.verb]
     try:
         with warnings.catch_warnings():
             if not args.debug:
@@ -106,6 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `aiscale params | head`
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print(f"aiscale {args.verb}: interrupted", file=sys.stderr)
+        return 130
     except (UserError, ModelError, ValueError, OSError) as err:
         if args.debug:
             raise
@@ -120,6 +182,13 @@ def _say(args: argparse.Namespace, text: str) -> None:
         print(text)
 
 
+def _stages(args: argparse.Namespace, names: Sequence[str]):
+    """A progress bar over a command's stages (stderr, a terminal, not --quiet)."""
+    from .progress import enabled, stages
+
+    return stages(enabled(args.quiet), args.verb, names)
+
+
 def _run(args: argparse.Namespace) -> None:
     from .model import build_model, simulate_baseline
     from .scenarios.metrics import milestones_table
@@ -132,35 +201,43 @@ def _run(args: argparse.Namespace) -> None:
     kwargs = {"method": args.method}
     if args.dt is not None:
         kwargs.update(dt=args.dt, saveper=args.dt if 0.25 % args.dt else 0.25)
-    model, name = build_model(), "baseline"
-    if args.scenario:
-        from .scenarios import load_scenario
+    names = ["build model", "simulate"] + (["write"] if args.out is not None else []) + (["plot"] if args.plot else [])
+    with _stages(args, names) as stage:
+        stage("build model")
+        model, name = build_model(), "baseline"
+        if args.scenario:
+            from .scenarios import load_scenario
 
-        scenario = load_scenario(args.scenario, model)
-        model, name = scenario.apply(model), scenario.name
-    result = simulate_baseline(model, start=args.start, stop=args.until, **kwargs)
-    table = milestones_table(result)
+            scenario = load_scenario(args.scenario, model)
+            model, name = scenario.apply(model), scenario.name
+        stage("simulate")
+        result = simulate_baseline(model, start=args.start, stop=args.until, **kwargs)
+        table = milestones_table(result)
+        written: list[Path] = []
+        if args.out is not None:
+            stage("write")
+            out: Path = args.out
+            frame = result.frame
+            atomic_write(out / "timeseries.csv", lambda p: frame.to_csv(p))
+            atomic_write(out / "timeseries.parquet", lambda p: frame.to_parquet(p))
+            meta = {"metadata": result.metadata, "parameters": result.parameters,
+                    "events": [e.as_dict() for e in result.events],
+                    "stats": {k: v for k, v in result.stats.items() if k in ("method", "nfev", "steps", "status")},
+                    "milestones": table.to_dict(orient="records")}
+            atomic_write(out / "metadata.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2, default=str)))
+            written += [out / "timeseries.csv", out / "timeseries.parquet", out / "metadata.json"]
+        if args.plot:
+            stage("plot")
+            from . import plots
+
+            written += plots.save(plots.trajectory_panels(result, title=f"aiscale: {name}"), out, "trajectory")
+            written += plots.save(plots.binding_constraint_timeline(result), out, "binding_constraints")
     _say(args, f"aiscale {__version__}: {name} {args.start:g}-{args.until:g} "
                f"({result.stats['method']}, {result.stats['nfev']} evaluations)\n")
     width = int(table["milestone"].str.len().max())
     _say(args, "\n".join(f"{m:<{width}}  {y}" for m, y in table.itertuples(index=False)))
-    if args.out is not None:
-        out: Path = args.out
-        frame = result.frame
-        atomic_write(out / "timeseries.csv", lambda p: frame.to_csv(p))
-        atomic_write(out / "timeseries.parquet", lambda p: frame.to_parquet(p))
-        meta = {"metadata": result.metadata, "parameters": result.parameters,
-                "events": [e.as_dict() for e in result.events],
-                "stats": {k: v for k, v in result.stats.items() if k in ("method", "nfev", "steps", "status")},
-                "milestones": table.to_dict(orient="records")}
-        atomic_write(out / "metadata.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2, default=str)))
-        _say(args, f"\nwrote {out / 'timeseries.csv'}, {out / 'timeseries.parquet'}, {out / 'metadata.json'}")
-        if args.plot:
-            from . import plots
-
-            written = plots.save(plots.trajectory_panels(result), out, "trajectory")
-            written += plots.save(plots.binding_constraint_timeline(result), out, "binding_constraints")
-            _say(args, "wrote " + ", ".join(str(p) for p in written))
+    if written:
+        _say(args, "\nwrote " + ", ".join(str(p) for p in written))
 
 
 def _params(args: argparse.Namespace) -> None:
@@ -206,36 +283,54 @@ def _loops(args: argparse.Namespace) -> None:
     from .model.loops import name_loops
     from .stocks_flows.structure import LoopAnalysis, dominant_periods
 
-    model = build_model()
-    result = simulate_baseline(model, stop=args.until)
-    analysis = LoopAnalysis(model, result)
-    loops = analysis.loops
+    names = ["build model", "simulate", "find loops", "dominance"] + (["plot"] if args.plot else [])
+    with _stages(args, names) as stage:
+        stage("build model")
+        model = build_model()
+        stage("simulate")
+        result = simulate_baseline(model, stop=args.until)
+        stage("find loops")
+        analysis = LoopAnalysis(model, result)
+        loops = analysis.loops
+        named = name_loops(loops)
+        stage("dominance")
+        dominance = analysis.dominance(loops=[lp.id for _, lp in named]) if named else None
+        names = {lp.id: family.name for family, lp in named}
+        written: list[Path] = []
+        if args.plot:
+            stage("plot")
+            written = _loop_figures(model, named, dominance, names, args.out)
     counts = {p: sum(lp.polarity == p for lp in loops) for p in ("reinforcing", "balancing", "ambiguous",
                                                                   "undetermined")}
     _say(args, f"{len(loops)} feedback loops in the equations: " + ", ".join(f"{n} {p}" for p, n in counts.items())
          + " (undetermined: never active in this run)\n")
-    named = name_loops(loops)
     for family, lp in named:
         _say(args, f"{lp.id:>6}  {lp.symbol:<3} {family.name:<26} {family.description}")
     if named:
-        dominance = analysis.dominance(loops=[lp.id for _, lp in named])
-        names = {lp.id: family.name for family, lp in named}
         _say(args, "\ndominant loop (Loops that Matter, among the named loops):")
         for begin, end, loop_id in dominant_periods(dominance):
             _say(args, f"  {begin:7.2f} - {end:7.2f}  {names.get(loop_id, loop_id)}")
-    if args.plot and named:
-        from . import plots
-        from .model.loops import LOOP_FAMILIES
-
-        keys = {v for family in LOOP_FAMILIES for v in family.passes_through}
-        diagram = [(family.name, lp.symbol, plots.loop_path_signs(lp, keys)) for family, lp in named]
-        written = plots.save(plots.causal_loop_diagram(diagram, sorted(keys)), args.out, "causal_loop_diagram")
-        written += plots.save(plots.loop_dominance(dominance, names), args.out, "loop_dominance")
+    if written:
         _say(args, "\nwrote " + ", ".join(str(p) for p in written))
     if args.all:
         _say(args, "")
         for lp in loops:
             _say(args, f"{lp.id:>6}  {lp.symbol:<3} {' -> '.join(lp.visible_variables)}")
+
+
+def _loop_figures(model, named, dominance, names: dict, out: Path) -> list[Path]:
+    """The causal loop diagram, loop dominance and the sector diagram."""
+    from . import plots
+    from .model.loops import LOOP_FAMILIES
+    from .model.sectors import sector_links
+
+    keys = {v for family in LOOP_FAMILIES for v in family.passes_through}
+    diagram = [(family.name, lp.symbol, plots.loop_path_signs(lp, keys)) for family, lp in named]
+    written = plots.save(plots.causal_loop_diagram(diagram, sorted(keys)), out, "causal_loop_diagram")
+    if dominance is not None:
+        written += plots.save(plots.loop_dominance(dominance, names), out, "loop_dominance")
+    written += plots.save(plots.sector_diagram(*sector_links(model)), out, "sectors")
+    return written
 
 
 def _export(args: argparse.Namespace) -> None:
@@ -244,8 +339,40 @@ def _export(args: argparse.Namespace) -> None:
 
     if args.dt <= 0:
         raise UserError(f"--dt must be positive, not {args.dt:g}")
-    export_xmile(build_model(), args.out, start=args.start, stop=args.until, dt=args.dt)
+    if args.until <= args.start:
+        raise UserError(f"--until ({args.until:g}) must be after --start ({args.start:g})")
+    with _stages(args, ["build model", "export"]) as stage:
+        stage("build model")
+        model = build_model()
+        stage("export")
+        export_xmile(model, args.out, start=args.start, stop=args.until, dt=args.dt)
     _say(args, f"wrote {args.out} (XMILE 1.0, Euler dt = {args.dt:g} year)")
+
+
+def _report(args: argparse.Namespace) -> None:
+    from .report import STAGES, write_report
+
+    if args.out.suffix.lower() not in (".html", ".htm"):
+        raise UserError(f"--out {args.out}: give an HTML file name ending in .html")
+    if args.until <= args.start:
+        raise UserError(f"--until ({args.until:g}) must be after --start ({args.start:g})")
+    if args.ensemble < 0:
+        raise UserError(f"--ensemble must be 0 or more, not {args.ensemble}")
+    from .progress import enabled
+    from .scenarios.ensemble import EnsembleError
+
+    names = [s for s in STAGES if s != "ensemble" or args.ensemble]
+    scenarios = args.scenarios or ["baseline"]
+    try:
+        with _stages(args, names) as stage:
+            path = write_report(args.out, scenarios, args.start, args.until, args.ensemble, args.seed,
+                                workers=args.workers, scheduler=args.scheduler, stage=stage,
+                                progress=enabled(args.quiet))
+    except EnsembleError as err:
+        raise UserError(str(err)) from None
+    size = path.stat().st_size / 1e6
+    _say(args, f"wrote {path} ({size:.1f} MB, self-contained HTML): {', '.join(scenarios)}, "
+               f"{args.start:g}-{args.until:g}" + (f", ensemble of {args.ensemble}" if args.ensemble else ""))
 
 
 def _calibrate(args: argparse.Namespace) -> None:

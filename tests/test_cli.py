@@ -81,3 +81,106 @@ def test_failed_run_leaves_no_partial_output(tmp_path, capsys):
     assert main(["run", "--until", "2014", "--out", str(target)]) == 2
     assert target.read_text() == "a file where a directory should be"
     assert list(tmp_path.iterdir()) == [target]
+
+
+# ---------------------------------------------------------------------- a friendly command line
+import shlex  # noqa: E402
+
+from aiscale.cli import build_parser  # noqa: E402
+
+VERBS = ("run", "params", "loops", "export", "scenarios", "compare", "ensemble", "sensitivity", "calibrate", "report")
+
+
+def help_text(verb, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([verb, "--help"])
+    assert info.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_every_verb_has_help_with_examples_that_parse(capsys):
+    parser = build_parser()
+    assert set(parser.verbs) == set(VERBS)
+    for verb in VERBS:
+        text = help_text(verb, capsys)
+        examples = text.split("examples:\n", 1)[1]
+        commands = [line.split("#")[0].split(">")[0].strip() for line in examples.splitlines()
+                    if line.startswith(f"  aiscale {verb}")]
+        assert commands, verb
+        for command in commands:
+            args = parser.parse_args(shlex.split(command)[1:])  # exits 2 if an example has drifted
+            assert args.verb == verb
+        assert "--quiet" in text and "--debug" in text
+
+
+def test_quiet_before_or_after_the_verb(tmp_path, capsys):
+    for argv in (["--quiet", "run", "--until", "2014"], ["run", "--until", "2014", "--quiet"]):
+        assert main(argv) == 0
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err == ""
+    assert build_parser().parse_args(["--debug", "params"]).debug is True
+    assert build_parser().parse_args(["params", "--debug"]).debug is True
+    assert build_parser().parse_args(["params"]).debug is False
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["run", "--bogus"], "aiscale run: error: unrecognized arguments: --bogus (see 'aiscale run --help')"),
+    (["run", "--until", "soon"], "aiscale run: error: argument --until: invalid float value: 'soon'"),
+    (["compare"], "aiscale compare: error: the following arguments are required: SCENARIO"),
+    (["frobnicate"], "aiscale: error: argument VERB: invalid choice: 'frobnicate'"),
+])
+def test_argument_errors_are_one_line_with_exit_code_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(message) and len(err.splitlines()) == 1
+
+
+def test_debug_shows_the_traceback_and_interrupts_exit_130(monkeypatch, capsys):
+    from aiscale import cli
+
+    with pytest.raises(cli.UserError, match="unknown sector"):
+        main(["params", "--sector", "dat", "--debug"])
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_params", interrupted)
+    assert main(["params"]) == 130
+    assert capsys.readouterr().err.strip() == "aiscale params: interrupted"
+
+
+def test_progress_bars_go_to_stderr_on_a_terminal_unless_quiet(monkeypatch, capsys):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["run", "--until", "2014"]) == 0
+    captured = capsys.readouterr()
+    assert "run: simulate" in captured.err and "run: simulate" not in captured.out
+    assert main(["compare", "baseline", "pause", "--until", "2014"]) == 0
+    assert "compare:" in capsys.readouterr().err
+    assert main(["run", "--until", "2014", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)  # a pipe or a log: no bars
+    assert main(["run", "--until", "2014"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_plot_writes_each_verbs_figures_into_out(tmp_path, capsys):
+    assert main(["run", "--until", "2016", "--out", str(tmp_path / "run"), "--plot"]) == 0
+    assert {"trajectory.png", "trajectory.svg", "binding_constraints.png"} <= {p.name for p in (tmp_path / "run").iterdir()}
+    assert main(["loops", "--until", "2020", "--out", str(tmp_path / "loops"), "--plot"]) == 0
+    names = {p.name for p in (tmp_path / "loops").iterdir()}
+    assert names == {f"{n}.{s}" for n in ("causal_loop_diagram", "loop_dominance", "sectors") for s in ("png", "svg")}
+    assert main(["compare", "baseline", "--until", "2016", "--out", str(tmp_path / "cmp")]) == 0
+    assert {p.suffix for p in (tmp_path / "cmp").iterdir()} == {".csv"}  # figures only with --plot
+    assert main(["ensemble", "-n", "4", "--until", "2016", "--workers", "1", "--out",
+                 str(tmp_path / "ens" / "e.nc"), "--plot"]) == 0
+    assert {"e.nc", "ensemble_fan.png", "ensemble_milestones.svg"} <= {p.name for p in (tmp_path / "ens").iterdir()}
+    assert main(["sensitivity", "--method", "morris", "-n", "2", "--until", "2016", "--parameters",
+                 "hbm_lead_years,max_frontier_cluster_share", "--output", "log10_run_2030", "--workers", "1",
+                 "--plot", str(tmp_path / "sens")]) == 0
+    assert {p.name for p in (tmp_path / "sens").iterdir()} == {"sensitivity_morris_log10_run_2030.png",
+                                                             "sensitivity_morris_log10_run_2030.svg"}
+    capsys.readouterr()
+    assert main(["ensemble", "-n", "4", "--until", "2016", "--plot"]) == 2
+    assert "--plot needs --out" in capsys.readouterr().err

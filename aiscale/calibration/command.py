@@ -15,6 +15,7 @@ EXAMPLES = """examples:
   aiscale calibrate --until 2020               # backtest: fit to data up to 2020, score 2021-2025
   aiscale calibrate --params price_performance_growth_per_year,reinvestment_ratio --steps 0
   aiscale calibrate --data ../shared/data/history --out out/cal   # other copies of the raw files
+  aiscale calibrate --steps 0 --screen 0 --no-plots            # least squares only, quick, no figures
 
 writes into --out: calibrated.toml (a scenario file for 'aiscale run --scenario'), calibrated.json,
 fit.csv, parameters.csv, correlations.csv, residuals.csv, observations.csv, backtest.csv (with
@@ -37,6 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--screen", type=int, default=512,
                         help="Sobol points screened for starting points (default 512; 0 = start at the table values)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--plot", action="store_true",
+                        help="write the figures into --out (the default; --no-plots turns them off)")
     parser.add_argument("--no-plots", action="store_true", help="do not write figures")
 
 

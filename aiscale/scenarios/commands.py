@@ -9,7 +9,6 @@ is written until the work has succeeded, and then atomically.
 from __future__ import annotations
 
 import argparse
-import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -22,14 +21,17 @@ EXAMPLES = {
   aiscale scenarios --show pause       # one scenario in full (rationale, sources, TOML)""",
     "compare": """examples:
   aiscale compare baseline pause taiwan-shock
-  aiscale compare baseline my.toml --out out/compare   # also compare.csv and figures""",
+  aiscale compare baseline my.toml --out out/compare          # also compare.csv, binding_timeline.csv
+  aiscale compare baseline pause --until 2045 --out out/compare --plot   # and the figures""",
     "ensemble": """examples:
   aiscale ensemble -n 1000                         # baseline, local cores
   aiscale ensemble pause -n 10000 --seed 1 --out pause.nc
+  aiscale ensemble pause -n 1000 --out out/pause.nc --plot   # fan chart, milestone years in out/
   aiscale ensemble -n 100000 --scheduler tcp://10.0.0.5:8786""",
     "sensitivity": """examples:
   aiscale sensitivity --method sobol -n 64 --output automation_100_year
-  aiscale sensitivity pause --method morris -n 20 --output run_1e28_year""",
+  aiscale sensitivity pause --method morris -n 20 --output run_1e28_year
+  aiscale sensitivity --method morris -n 10 --out out/morris.csv --plot   # and a bar chart in out/""",
 }
 
 SUMMARY_KEYS = ("run_1e28_year", "run_1e30_year", "effective_1e36_year", "data_binding_year",
@@ -48,15 +50,18 @@ def add_verbs(verb: Callable[..., argparse.ArgumentParser]) -> None:
 
     p = verb("compare", "run scenarios and compare their milestones side by side", EXAMPLES["compare"])
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="built-in names or .toml files")
-    p.add_argument("--out", type=Path, help="directory for compare.csv, binding_timeline.csv and figures")
-    p.add_argument("--start", type=float, default=2012.0)
-    p.add_argument("--until", type=float, default=2060.0)
+    p.add_argument("--out", type=Path, help="directory for compare.csv and binding_timeline.csv")
+    p.add_argument("--plot", action="store_true", help="also write the figures (PNG and SVG) into --out")
+    p.add_argument("--start", type=float, default=2012.0, help="first year (default 2012)")
+    p.add_argument("--until", type=float, default=2060.0, help="last year (default 2060)")
 
     p = verb("ensemble", "Monte Carlo ensemble of a scenario (vectorised, chunked, on Dask)", EXAMPLES["ensemble"])
     p.add_argument("scenario", nargs="?", default="baseline", help="built-in name or .toml file (default baseline)")
     _ensemble_options(p, n=1000)
     p.add_argument("--out", type=Path, help="NetCDF file for the dataset (e.g. ensemble.nc)")
-    p.add_argument("--plot", type=Path, metavar="DIR", help="also write the fan chart (PNG and SVG) into DIR")
+    p.add_argument("--plot", nargs="?", const=True, metavar="DIR",
+                   help="also write the fan chart and milestone-year distributions (PNG and SVG) into the "
+                        "directory of --out, or into DIR")
 
     p = verb("sensitivity", "global sensitivity (SALib Sobol or Morris) of one output metric",
              EXAMPLES["sensitivity"])
@@ -67,6 +72,8 @@ def add_verbs(verb: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--parameters", help="comma-separated parameters to vary (default: every uncertain one)")
     _ensemble_options(p, n=64, what="base sample (Sobol, rounded up to a power of 2) or trajectories (Morris)")
     p.add_argument("--out", type=Path, help="CSV file for the indices")
+    p.add_argument("--plot", nargs="?", const=True, metavar="DIR",
+                   help="also write a bar chart of the indices (PNG and SVG) into the directory of --out, or into DIR")
 
 
 def _ensemble_options(p: argparse.ArgumentParser, n: int, what: str = "members") -> None:
@@ -90,15 +97,37 @@ def _settings(args: argparse.Namespace):
 
 
 def _progress(args: argparse.Namespace) -> bool:
-    return not args.quiet and sys.stderr.isatty()
+    from ..progress import enabled
+
+    return enabled(args.quiet)
+
+
+def _plot_dir(args: argparse.Namespace) -> Path | None:
+    """Where ``--plot`` writes: its DIR, or the directory of ``--out``."""
+    if args.plot is None:
+        return None
+    if args.plot is not True:
+        return Path(args.plot)
+    if args.out is None:
+        raise CommandError("--plot needs --out FILE (figures go next to it) or a directory: --plot DIR")
+    return args.out.parent
 
 
 # ---------------------------------------------------------------------- handlers
 def scenarios(args: argparse.Namespace, say: Callable[[str], None]) -> None:
-    from .scenario import builtin_names, library, load_scenario
+    from ..progress import stages
+    from .scenario import base_model, builtin_names, library, load_scenario
 
+    with stages(_progress(args), "scenarios", ["build model", "load scenarios"]) as stage:
+        stage("build model")
+        base_model()
+        stage("load scenarios")
+        if args.show:
+            shown = load_scenario(args.show)
+        else:
+            scenarios = library()
     if args.show:
-        s = load_scenario(args.show)
+        s = shown
         say(f"{s.name}: {s.description}")
         if s.lineage:
             say(f"extends: {' <- '.join(s.lineage)}")
@@ -110,7 +139,6 @@ def scenarios(args: argparse.Namespace, say: Callable[[str], None]) -> None:
             say("\ninterventions:\n" + "\n".join(f"  - {iv.describe()}" for iv in s.interventions))
         say("\nresolved TOML:\n" + s.to_toml())
         return
-    scenarios = library()
     width = max(len(s.name) for s in scenarios)
     say(f"{len(builtin_names())} built-in scenarios (aiscale scenarios --show NAME for one in full):\n")
     for s in scenarios:
@@ -123,10 +151,12 @@ def compare(args: argparse.Namespace, say: Callable[[str], None]) -> None:
 
     if args.until <= args.start:
         raise CommandError(f"--until ({args.until:g}) must be after --start ({args.start:g})")
-    c = run_compare(args.scenarios, start=args.start, stop=args.until)
+    if args.plot and args.out is None:
+        raise CommandError("--plot needs --out DIR for the figures")
+    c = run_compare(args.scenarios, start=args.start, stop=args.until, progress=_progress(args))
     say(c.table.to_string())
     if args.out is not None:
-        written = c.write(args.out)
+        written = c.write(args.out, figures=args.plot)
         say("\nwrote " + ", ".join(str(p) for p in written))
 
 
@@ -140,6 +170,7 @@ def ensemble(args: argparse.Namespace, say: Callable[[str], None]) -> None:
     if args.out is not None and args.out.suffix not in (".nc", ".nc4", ".netcdf"):
         raise CommandError(f"--out {args.out}: give a NetCDF file name ending in .nc")
     settings = _settings(args)
+    plot_dir = _plot_dir(args)
     began = time.perf_counter()
     try:
         ds = monte_carlo(args.scenario, args.n, args.seed, settings, chunk_size=args.chunk_size,
@@ -155,10 +186,12 @@ def ensemble(args: argparse.Namespace, say: Callable[[str], None]) -> None:
     written = []
     if args.out is not None:
         written.append(write_netcdf(ds, args.out))
-    if args.plot is not None:
+    if plot_dir is not None:
         from .. import plots
         written += plots.save(plots.ensemble_fan_chart(ds, f"aiscale ensemble: {ds.attrs['scenario']}"),
-                              args.plot, "ensemble_fan")
+                              plot_dir, "ensemble_fan")
+        written += plots.save(plots.milestone_distributions(ds, title=ds.attrs["scenario"]), plot_dir,
+                              "ensemble_milestones")
     if written:
         say("wrote " + ", ".join(str(p) for p in written))
 
@@ -169,6 +202,7 @@ def sensitivity(args: argparse.Namespace, say: Callable[[str], None]) -> None:
     from .sensitivity import sensitivity as run_sensitivity
 
     settings = _settings(args)
+    plot_dir = _plot_dir(args)
     parameters = [p.strip() for p in args.parameters.split(",") if p.strip()] if args.parameters else None
     try:
         r = run_sensitivity(args.scenario, args.method, args.n, args.output, args.seed, parameters, settings,
@@ -180,10 +214,18 @@ def sensitivity(args: argparse.Namespace, say: Callable[[str], None]) -> None:
         f"{r.censored_share:.0%} of runs never reach it and count as the end of the run); "
         "95% confidence intervals\n")
     say(r.table.to_string(float_format=lambda x: f"{x:.3f}"))
+    written = []
     if args.out is not None:
         table = r.table
         atomic_write(args.out, lambda p: table.to_csv(p))
-        say(f"\nwrote {args.out}")
+        written.append(args.out)
+    if plot_dir is not None:
+        from .. import plots
+        from .metrics import BY_KEY
+        fig = plots.sensitivity_bars(r.table, args.method, args.output, BY_KEY[args.output].unit, r.runs)
+        written += plots.save(fig, plot_dir, f"sensitivity_{args.method}_{args.output}")
+    if written:
+        say("\nwrote " + ", ".join(str(p) for p in written))
 
 
 HANDLERS = {"scenarios": scenarios, "compare": compare, "ensemble": ensemble, "sensitivity": sensitivity}

@@ -74,25 +74,34 @@ def _labels(scenarios: Sequence[Scenario]) -> list[str]:
 
 
 def compare(scenarios: Sequence[str | Path | Scenario], start: float = 2012.0, stop: float = 2060.0,
-            model: Model | None = None, **kwargs) -> Comparison:
+            model: Model | None = None, progress: bool = False, **kwargs) -> Comparison:
     """Run each scenario (adaptive RK45, quarterly output) and tabulate its metrics.
-    Every scenario is loaded and checked before any is run."""
+    Every scenario is loaded and checked before any is run; ``progress`` shows a bar
+    on stderr."""
+    from ..progress import each
+
     if not scenarios:
         raise ValueError("compare needs at least one scenario")
     model = model or base_model()
     loaded = [load_scenario(s, model) for s in scenarios]
     labels = _labels(loaded)
-    results = {label: s.simulate(model, start=start, stop=stop, **kwargs) for label, s in zip(labels, loaded)}
-    values = pd.DataFrame({label: run_metrics(r) for label, r in results.items()})
-    table = pd.DataFrame({label: [m.format(values.loc[m.key, label]) for m in METRICS] for label in labels},
-                         index=[m.label for m in METRICS])
-    table.loc["blow-up (run stopped)"] = [("none" if np.isnan(values.loc["blowup_year", lb])
-                                          else f"{values.loc['blowup_year', lb]:.2f}") for lb in labels]
+    by_label = dict(zip(labels, loaded))
+    results = {label: by_label[label].simulate(model, start=start, stop=stop, **kwargs)
+               for label in each(labels, "compare", progress, unit="scenario")}
+    metrics = {label: run_metrics(r) for label, r in results.items()}
+    rows = {m.label: [m.format(metrics[lb][m.key]) for lb in labels] for m in METRICS}
+    rows["blow-up (run stopped)"] = [("none" if np.isnan(metrics[lb]["blowup_year"])
+                                      else f"{metrics[lb]['blowup_year']:.2f}") for lb in labels]
+    columns: dict[str, dict[str, object]] = {lb: dict(metrics[lb]) for lb in labels}
     for year in BINDING_YEARS:
         if start <= year <= stop:
             row = [_binding_at(r, year) for r in results.values()]
-            table.loc[f"binding constraint in {year}"] = row
-            values.loc[f"binding_{year}"] = row
+            rows[f"binding constraint in {year}"] = row
+            for lb, constraint in zip(labels, row):
+                columns[lb][f"binding_{year}"] = constraint
+    # built whole (row by row assignment breaks on one column of arrow-backed strings)
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=labels)
+    values = pd.DataFrame(columns)
     return Comparison(loaded, results, values, table)
 
 

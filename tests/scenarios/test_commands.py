@@ -28,7 +28,7 @@ def test_run_accepts_a_scenario(tmp_path, capsys):
 
 
 def test_compare_prints_a_table_and_writes_csv_and_figures(tmp_path, capsys):
-    assert main(["compare", "baseline", "pause", "--until", "2036", "--out", str(tmp_path)]) == 0
+    assert main(["compare", "baseline", "pause", "--until", "2036", "--out", str(tmp_path), "--plot"]) == 0
     out = capsys.readouterr().out
     assert "largest run >= 1e+28 FLOP" in out and "baseline" in out and "pause" in out
     table = pd.read_csv(tmp_path / "compare.csv", index_col="key")
