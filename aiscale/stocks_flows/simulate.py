@@ -124,9 +124,9 @@ def prepare(model: Model, parameters: Mapping[str, Any] | None, n: int | None = 
         params[name] = np.full(n, p.value)
     for name, values in arrays.items():
         p = model.parameter_named(name)  # unknown names raise, with a suggestion
-        from .model import _check_range
+        from .model import check_range
         for v in (values.min(), values.max()):
-            _check_range(p, float(v))
+            check_range(p, float(v))
         params[name] = np.broadcast_to(values, (n,)).astype(float)
     return params, n
 
