@@ -127,8 +127,8 @@ def trajectory_panels(result: Result, title: str = "aiscale baseline") -> plt.Fi
     ax.set_ylim(0, 1.05)
 
     ax = axes[1, 0]
-    ax.plot(f.index, f["algorithmic_efficiency"], label="algorithmic efficiency")
-    ax.plot(f.index, f["flop_per_s_per_usd"] / f["flop_per_s_per_usd"].iloc[0], label="FLOP/s per $ (relative)")
+    for column, label in (("algorithmic_efficiency", "algorithmic efficiency"), ("flop_per_s_per_usd", "FLOP/s per $")):
+        ax.plot(f.index, f[column] / f[column].iloc[0], label=label)
     _style(ax, f"multiplier since {f.index[0]:g} (dimensionless)", log=True, title="Algorithms and hardware")
     ax.legend()
 
@@ -248,8 +248,8 @@ def sector_diagram(links: pd.DataFrame, stocks: Mapping[str, int],
     fig, ax = plt.subplots(figsize=(11, 8), constrained_layout=True)
     pos = nx.circular_layout(g)
     nx.draw_networkx_nodes(g, pos, ax=ax, node_color="#deebf7", edgecolors="#08519c", node_size=5200)
-    nx.draw_networkx_labels(g, pos, ax=ax, font_size=8,
-                            labels={n: f"{n.replace('_', ' ')}\n({stocks[n]} stock{'' if stocks[n] == 1 else 's'})" for n in g})
+    labels = {n: f"{n.replace('_', ' ')}\n({stocks[n]} stock{'' if stocks[n] == 1 else 's'})" for n in g}
+    nx.draw_networkx_labels(g, pos, ax=ax, font_size=8, labels=labels)
     widths = [0.6 + 1.2 * math.log10(d["links"]) for _, _, d in g.edges(data=True)]
     nx.draw_networkx_edges(g, pos, ax=ax, arrows=True, arrowsize=12, node_size=5200, width=widths,
                            connectionstyle="arc3,rad=0.1", edge_color="0.45")

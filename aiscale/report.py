@@ -275,7 +275,8 @@ def loops_section(data: ReportData) -> str:
                        + " (undetermined: never active in this run). The named loops:"),
              table(named, numeric=("length",))]
     if periods is not None and len(periods):
-        parts += ["<h3>Dominance (Loops that Matter, among the named loops)</h3>", table(periods, numeric=("from", "to")),
+        parts += ["<h3>Dominance (Loops that Matter, among the named loops)</h3>",
+                  table(periods, numeric=("from", "to")),
                   figure(plots.loop_dominance(data.dominance, names), "Relative loop scores over time")]
     parts += [figure(plots.causal_loop_diagram(diagram, sorted(keys)),
                      "Causal loop diagram: link polarity (+/-) and loop polarity (R/B)"),

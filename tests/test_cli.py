@@ -167,7 +167,8 @@ def test_progress_bars_go_to_stderr_on_a_terminal_unless_quiet(monkeypatch, caps
 
 def test_plot_writes_each_verbs_figures_into_out(tmp_path, capsys):
     assert main(["run", "--until", "2016", "--out", str(tmp_path / "run"), "--plot"]) == 0
-    assert {"trajectory.png", "trajectory.svg", "binding_constraints.png"} <= {p.name for p in (tmp_path / "run").iterdir()}
+    written = {p.name for p in (tmp_path / "run").iterdir()}
+    assert {"trajectory.png", "trajectory.svg", "binding_constraints.png"} <= written
     assert main(["loops", "--until", "2020", "--out", str(tmp_path / "loops"), "--plot"]) == 0
     names = {p.name for p in (tmp_path / "loops").iterdir()}
     assert names == {f"{n}.{s}" for n in ("causal_loop_diagram", "loop_dominance", "sectors") for s in ("png", "svg")}

@@ -51,4 +51,5 @@ def sector_links(model: Model) -> tuple[pd.DataFrame, dict[str, int]]:
     links = pd.DataFrame([(a, b, n) for (a, b), n in sorted(counts.items())], columns=["source", "target", "links"])
     used = set(links["source"]) | set(links["target"])
     rank = {s: i for i, s in enumerate(ORDER)}
-    return links, {s: stocks[s] for s in sorted(stocks, key=lambda s: rank.get(s, len(ORDER))) if stocks[s] or s in used}
+    ordered = sorted(stocks, key=lambda s: rank.get(s, len(ORDER)))
+    return links, {s: stocks[s] for s in ordered if stocks[s] or s in used}
