@@ -218,8 +218,11 @@ def calibration_section(data: ReportData) -> str:
                        f"weighted cost {info.get('weighted_cost', float('nan')):.2f}. The figure shows the shipped "
                        "default model (no fit is run for this report).")]
     if len(intervals):
+        intervals = intervals.rename(columns={"value": "fitted", "default": "table value", "p025": "2.5%",
+                                              "median": "posterior median", "p975": "97.5%"})
         parts += ["<h3>Fitted parameters (95% posterior intervals)</h3>",
-                  table(intervals, numeric=("value", "default", "low", "high", "p025", "median", "p975"))]
+                  table(intervals, numeric=("fitted", "table value", "low", "high", "2.5%", "posterior median",
+                                            "97.5%"))]
     if len(statistics):
         keep = [c for c in ("series", "points", "years", "rms_log10", "bias_log10", "sigma_log10", "weight",
                             "model_output") if c in statistics]
