@@ -95,6 +95,12 @@ def _finite(x: Any) -> Any:
     return x
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | os.PathLike, write: Any) -> None:
     """Call ``write(tmp_path)`` then rename into place: a failed write leaves no file."""
     path = Path(path)
@@ -103,6 +109,7 @@ def atomic_write(path: str | os.PathLike, write: Any) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file ordinary permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

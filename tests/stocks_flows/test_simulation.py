@@ -334,3 +334,17 @@ def test_time_only_flows_and_given_equation_values():
     ns = plan.evaluate(0.0, y, {"leak_rate": np.array([0.5]), "leak": np.array([7.0])})
     assert ns["leak"][0] == 7.0
     np.testing.assert_array_equal(plan.derivatives(ns, y), [[1.0 - 7.0]])
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    from aiscale.stocks_flows import atomic_write
+
+    old = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "x.txt", lambda p: open(p, "w").write("hi"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "x.txt").stat().st_mode) == 0o644
