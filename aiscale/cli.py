@@ -15,9 +15,13 @@ import textwrap
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .stocks_flows import ModelError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXAMPLES = {
     "run": """examples:
@@ -109,7 +113,8 @@ Run 'aiscale VERB --help' for the options and examples of each verb.""",
     run.add_argument("--plot", action="store_true", help="also write figures (PNG and SVG) into --out")
     run.add_argument("--scenario", help="a built-in scenario (see 'aiscale scenarios') or a scenario .toml file")
 
-    params = verb("params", "print the parameter table with units, ranges and sources")
+    params = verb("params", "print the parameters the model runs with (calibrated ones marked), units, ranges, "
+                            "priors and sources")
     params.add_argument("--format", choices=("table", "csv", "md"), default="table")
     params.add_argument("--sector", help="only this sector's parameters")
 
@@ -131,7 +136,7 @@ Run 'aiscale VERB --help' for the options and examples of each verb.""",
     scenario_verbs(add)
 
     from .calibration.command import add_arguments as calibrate_arguments
-    calibrate_arguments(verb("calibrate", "fit parameters to history (least squares + MCMC) and backtest"))
+    calibrate_arguments(verb("calibrate", "fit parameters to history (MAP + MCMC posterior with priors) and backtest"))
 
     report = verb("report", "write one self-contained HTML report of scenarios")
     report.add_argument("scenarios", nargs="*", metavar="SCENARIO",
@@ -240,10 +245,30 @@ def _run(args: argparse.Namespace) -> None:
         _say(args, "\nwrote " + ", ".join(str(p) for p in written))
 
 
-def _params(args: argparse.Namespace) -> None:
-    from .model import parameter_table
+def parameter_listing() -> pd.DataFrame:
+    """Every parameter with the value the default model runs with (``value``: the
+    calibrated value where the shipped calibration sets one), its ``table_value``,
+    whether it is ``calibrated``, and its ``prior`` (for parameters fitted by default
+    or with a declared prior; see ``aiscale/data/priors.csv``)."""
+    from .calibration.priors import prior_for, shipped_priors
+    from .model import build_model, calibrated_parameters, parameter_table
+    from .stocks_flows.elements import Parameter
 
     table = parameter_table().reset_index()
+    running = build_model().parameters
+    table["table_value"] = table["value"]
+    table["value"] = [running[n].value if n in running else v for n, v in zip(table["name"], table["value"])]
+    table["calibrated"] = table["name"].isin(list(calibrated_parameters()))
+    specs = shipped_priors()
+    rows = table.set_index("name")
+    table["prior"] = [prior_for(Parameter(n, float(rows.loc[n, "table_value"]), None, float(rows.loc[n, "low"]),
+                                          float(rows.loc[n, "high"]), str(rows.loc[n, "source"])),
+                                specs[n]).describe() if n in specs else "" for n in table["name"]]
+    return table
+
+
+def _params(args: argparse.Namespace) -> None:
+    table = parameter_listing()
     if args.sector:
         sectors = sorted(table["sector"].unique())
         if args.sector not in sectors:
@@ -255,9 +280,13 @@ def _params(args: argparse.Namespace) -> None:
         sys.stdout.write(table.to_markdown(index=False) if _has_tabulate() else _markdown(table))
         sys.stdout.write("\n")
     else:
+        print("values the default model runs with; calibrated ones are marked, with their table value")
         for _, row in table.iterrows():
-            print(f"{row['name']:<40} {row['value']:>12g} {row['unit']:<22} "
-                  f"[{row['low']:g}, {row['high']:g}]")
+            mark = f"  calibrated (table value {row['table_value']:g})" if row["calibrated"] else ""
+            print(f"{row['name']:<40} {row['value']:>12.6g} {row['unit']:<22} "
+                  f"[{row['low']:g}, {row['high']:g}]{mark}")
+            if row["prior"]:
+                print(f"    prior: {row['prior']}")
             print(textwrap.fill(f"source: {row['source']}", width=100, initial_indent="    ",
                                 subsequent_indent="    "))
 

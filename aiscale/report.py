@@ -212,22 +212,30 @@ def calibration_section(data: ReportData) -> str:
     info = data.calibration
     intervals = pd.DataFrame(info.get("intervals_95", []))
     statistics = pd.DataFrame(info.get("statistics", []))
+    method = ("the posterior mode (MAP) of weighted log10 residuals and each parameter's prior, MCMC for the "
+              "posterior" if "priors" in info else "weighted least squares on log10 residuals, MCMC for the intervals")
     parts = [paragraph(f"The default parameters were fitted to history on {info.get('fit_date', '?')} by aiscale "
-                       f"calibrate {info.get('aiscale_version', '')} (weighted least squares on log10 residuals, "
-                       f"MCMC for the intervals; data: {info.get('data', {}).get('source', '?')}); "
+                       f"calibrate {info.get('aiscale_version', '')} ({method}; data: "
+                       f"{info.get('data', {}).get('source', '?')}); "
                        f"weighted cost {info.get('weighted_cost', float('nan')):.2f}. The figure shows the shipped "
                        "default model (no fit is run for this report).")]
     if len(intervals):
-        intervals = intervals.rename(columns={"value": "fitted", "default": "table value", "p025": "2.5%",
-                                              "median": "posterior median", "p975": "97.5%"})
+        names = {"parameter": "parameter", "prior": "prior", "value": "fitted", "default": "table value",
+                 "low": "low", "high": "high", "p025": "2.5%", "median": "posterior median", "p975": "97.5%",
+                 "width_ratio": "posterior/prior width", "note": "note"}
+        intervals = intervals[[c for c in names if c in intervals]].rename(columns=names)
         parts += ["<h3>Fitted parameters (95% posterior intervals)</h3>",
                   table(intervals, numeric=("fitted", "table value", "low", "high", "2.5%", "posterior median",
-                                            "97.5%"))]
+                                            "97.5%", "posterior/prior width"))]
     if len(statistics):
         keep = [c for c in ("series", "points", "years", "rms_log10", "bias_log10", "sigma_log10", "weight",
                             "model_output") if c in statistics]
         parts += ["<h3>Fit per series (log10 residuals)</h3>",
                   table(statistics[keep], numeric=("points", "rms_log10", "bias_log10", "sigma_log10", "weight"))]
+    for name in info.get("at_bound", []):
+        parts.append(paragraph(f"at a bound: {name} (the data pull it out of its range)", "warning"))
+    for series, variable in (info.get("skipped_series") or {}).items():
+        parts.append(paragraph(f"series {series} not fitted: the model has no output {variable}"))
     for p in info.get("poorly_identified", []):
         parts.append(paragraph(f"poorly identified: {p['a']} and {p['b']} have posterior correlation "
                                f"{p['correlation']:+.3f}", "warning"))

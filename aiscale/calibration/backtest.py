@@ -2,23 +2,23 @@
 forward, and score the held-out years.
 
 Nothing after the cutoff reaches the fit: observations are filtered before the
-problem is built, per-series sigma inflation uses only fitted residuals, and free
-parameters that no pre-cutoff data constrain are held at their table values.
-(The model's structure and the table defaults were set by people who had seen the
-whole history, which no backtest can undo.)
+problem is built, and per-series sigma inflation uses only fitted residuals. A free
+parameter the pre-cutoff data cannot identify keeps (about) its prior instead of
+running to a bound. (The model's structure, the table values and the priors were set
+by people who had seen the whole history, which no backtest can undo.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .fit import FitResult, fit, predict
-from .series import SERIES
+from .fit import FitResult, fit, predict, table_model
+from .series import SERIES, model_series
 
 
 @dataclass
@@ -28,19 +28,23 @@ class Backtest:
     until: int
     result: FitResult
     errors: pd.DataFrame     # per series and held-out year
+    skipped: dict[str, str] = field(default_factory=dict)  # held-out series -> the output the model lacks
 
     @property
     def summary(self) -> pd.DataFrame:
-        """Per series: held-out points, RMS and mean log10 error, median |% error|."""
+        """Per series: held-out points, RMS and mean log10 error, the worst year and
+        its log10 error, median |% error|."""
         rows = []
         for name in SERIES:
             e = self.errors[self.errors["series"] == name]
             if len(e) == 0:
                 continue
             r = e["log10_error"].to_numpy()
+            worst = int(np.argmax(np.abs(r)))
             rows.append({"series": name, "held_out_points": len(r),
                          "years": f"{e['year'].min()}-{e['year'].max()}",
                          "rms_log10": float(np.sqrt(np.mean(r ** 2))), "bias_log10": float(np.mean(r)),
+                         "worst_year": int(e["year"].iloc[worst]), "worst_log10": float(r[worst]),
                          "median_abs_percent": float(np.median(np.abs(e["percent_error"]))),
                          "fitted_points": int((self.result.observations["series"] == name).sum())})
         return pd.DataFrame(rows)
@@ -60,4 +64,5 @@ def backtest(observations: pd.DataFrame, until: int, free: Sequence[str] | None 
                      seed=fit_kwargs.get("seed", 0))
     errors = errors.sort_values(["series", "year"], key=lambda c: c.map(list(SERIES).index)
                                 if c.name == "series" else c).reset_index(drop=True)
-    return Backtest(until, result, errors)
+    skipped = model_series(held, (fit_kwargs.get("model") or table_model()).names())[1]
+    return Backtest(until, result, errors, skipped)

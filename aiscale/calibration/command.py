@@ -13,13 +13,14 @@ from pathlib import Path
 EXAMPLES = """examples:
   aiscale calibrate                            # fit the default free parameters to all history
   aiscale calibrate --until 2020               # backtest: fit to data up to 2020, score 2021-2025
+  aiscale calibrate --priors my_priors.csv     # other priors (columns as aiscale/data/priors.csv)
   aiscale calibrate --params price_performance_growth_per_year,reinvestment_ratio --steps 0
   aiscale calibrate --data ../shared/data/history --out out/cal   # other copies of the raw files
-  aiscale calibrate --steps 0 --screen 0 --no-plots            # least squares only, quick, no figures
+  aiscale calibrate --steps 0 --screen 0 --no-plots            # the MAP only, quick, no figures
 
 writes into --out: calibrated.toml (a scenario file for 'aiscale run --scenario'), calibrated.json,
-fit.csv, parameters.csv, correlations.csv, residuals.csv, observations.csv, backtest.csv (with
---until) and figures (fig_<series>.png/.svg, calibration.png/.svg)"""
+posterior.csv (joint posterior draws), fit.csv, parameters.csv, correlations.csv, residuals.csv,
+observations.csv, backtest.csv (with --until) and figures (fig_<series>.png/.svg, calibration.png/.svg)"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,13 +28,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", type=int, metavar="YEAR",
                         help="fit only to data up to YEAR and report errors on the later years (backtest)")
     parser.add_argument("--params", metavar="A,B,C",
-                        help="comma-separated free parameters (default: the documented default set)")
+                        help="comma-separated free parameters (default: fit = 1 in the priors table)")
+    parser.add_argument("--priors", type=Path, metavar="CSV",
+                        help="priors table (default: aiscale/data/priors.csv; columns name, fit, prior, lower, "
+                             "upper, interval, source)")
     parser.add_argument("--out", type=Path, default=Path("out/calibration"),
                         help="output directory (default out/calibration)")
     parser.add_argument("--data", type=Path, metavar="PATH",
                         help="a directory of raw history files or an observations CSV (default: shipped history)")
     parser.add_argument("--steps", type=int, default=500,
-                        help="MCMC steps per walker (default 500, the first third discarded; 0 = least squares only)")
+                        help="MCMC steps per walker (default 500, the first third discarded; 0 = the MAP only)")
     parser.add_argument("--walkers", type=int, help="MCMC walkers (default 4 x free parameters)")
     parser.add_argument("--screen", type=int, default=512,
                         help="Sobol points screened for starting points (default 512; 0 = start at the table values)")
@@ -45,13 +49,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, say: Callable[[str], None], error: type[Exception] = ValueError) -> None:
     from . import backtest, fit, load_history, summary_text, write_outputs
-    from .fit import DEFAULT_FREE
+    from .priors import read_priors, shipped_priors
 
     if args.steps < 0:
         raise error(f"--steps must be 0 or more, not {args.steps}")
     if args.walkers is not None and args.walkers < 2:
         raise error(f"--walkers must be at least 2, not {args.walkers}")
-    free = DEFAULT_FREE
+    priors = read_priors(args.priors) if args.priors is not None else shipped_priors()
+    free = None
     if args.params:
         free = tuple(p.strip() for p in args.params.split(",") if p.strip())
         if not free:
@@ -59,7 +64,7 @@ def run(args: argparse.Namespace, say: Callable[[str], None], error: type[Except
     observations = load_history(args.data)
     progress = not args.quiet
     kwargs = dict(mcmc=args.steps > 0, steps=max(args.steps, 1), walkers=args.walkers, seed=args.seed,
-                  screen=args.screen, progress=progress, refine=3 if args.screen > 0 else 1)
+                  screen=args.screen, progress=progress, refine=3 if args.screen > 0 else 1, priors=priors)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if args.until is not None:
@@ -76,4 +81,5 @@ def run(args: argparse.Namespace, say: Callable[[str], None], error: type[Except
         if issubclass(w.category, CalibrationWarning):
             say(f"warning: {w.message}")
     say(f"\nwrote {len(written)} files into {args.out}: calibrated.toml (scenario), fit.csv"
+        + (", posterior.csv" if result.samples is not None else "")
         + (", backtest.csv" if bt is not None else "") + ", figures, ...")

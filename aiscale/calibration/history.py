@@ -81,7 +81,7 @@ class Record:
             if len(parts) == 2:
                 return year + (month - 0.5) / 12
             stamp = pd.Timestamp(year=year, month=month, day=int(parts[2]))
-            return year + (stamp.dayofyear - 0.5) / (366 if stamp.is_leap_year else 365)
+            return year + (stamp.day_of_year - 0.5) / (366 if stamp.is_leap_year else 365)
         except (ValueError, IndexError):
             raise HistoryError(f"{self.path}, row {self.line}: column {column!r} is not a date: {raw!r}") from None
 

@@ -5,9 +5,13 @@
 * ``calibrated.toml``: the fitted parameters as a scenario file (``name``,
   ``description``, ``[parameters]``) for ``aiscale run --scenario FILE``
 * ``calibrated.json``: fit date, data manifest (sha256 of every history file),
-  settings, fitted values, intervals, correlations, statistics
+  settings, MAP values, priors, posterior intervals, identification, correlations,
+  statistics
+* ``posterior.csv`` (with MCMC): at most 2000 thinned joint posterior draws of the
+  free parameters (one column each), for ensembles that draw them jointly
 * ``fit.csv``: per series: points, RMS log10 error, bias, sigma, weight
-* ``parameters.csv``: per free parameter: fitted value, table default, bounds, 95% interval
+* ``parameters.csv``: per free parameter: MAP, table value, bounds, prior, posterior
+  median and 95% interval, prior 95% interval, posterior/prior width, notes
 * ``correlations.csv``: posterior correlations (with MCMC)
 * ``residuals.csv``: every fitted observation with the model value and its errors
 * ``observations.csv``: the observations used (reloadable with ``--data``)
@@ -127,6 +131,15 @@ def metadata(result: FitResult, source: str | Path | None = None, bt: Backtest |
         "fixed": result.fixed,
         "table_defaults": result.defaults,
         "intervals_95": result.intervals.to_dict(orient="records"),
+        "priors": {p.name: {"prior": p.describe(), "kind": p.kind, "declared": p.declared, "source": p.source}
+                   for p in result.priors},
+        "at_bound": result.at_bound,
+        "not_identified": result.intervals.loc[~result.intervals["identified"], "parameter"].tolist(),
+        "skipped_series": {**result.skipped, **({} if bt is None else bt.skipped)},
+        "posterior": None if result.samples is None else {
+            "file": "posterior.csv", "draws": len(result.posterior()), "parameters": result.free,
+            "note": "thinned joint draws after burn-in; MAP in 'parameters'"},
+        "neg_log_posterior": result.neg_log_posterior,
         "correlations": None if corr is None else corr.round(4).to_dict(),
         "poorly_identified": [{"a": a, "b": b, "correlation": r} for a, b, r in result.poorly_identified],
         "statistics": result.statistics.to_dict(orient="records"),
@@ -158,7 +171,7 @@ def figures(result: FitResult, observations: pd.DataFrame, out: Path, bt: Backte
                            max(last, int(observations["year"].max())) + 1)) for n in names}
     model_curves = curves(result, years, draws=draws, seed=seed, dt=result.settings.get("dt"))
     written: list[Path] = []
-    for name in names:
+    for name in model_curves:  # the series whose output the model has
         fig = plots.calibration_series(model_curves[name], observations[observations["series"] == name],
                                        SERIES[name], result.until, note="rule: see fit.csv / calibrated.json")
         written += plots.save(fig, out, f"fig_{name}")
@@ -193,6 +206,8 @@ def write_outputs(out: str | Path, result: FitResult, observations: pd.DataFrame
     written.append(path)
     csv("fit.csv", result.statistics)
     csv("parameters.csv", result.intervals)
+    if result.samples is not None:
+        csv("posterior.csv", result.posterior())
     if result.correlations is not None:
         path = out / "correlations.csv"
         atomic_write(path, lambda p: result.correlations.to_csv(p, float_format="%.4f"))
@@ -212,20 +227,34 @@ def _fmt(x: float) -> str:
 
 
 def summary_text(result: FitResult, bt: Backtest | None = None) -> str:
+    from .fit import NOT_IDENTIFIED
+
     lines = []
     what = "all data" if result.until is None else f"data up to {result.until}"
     lines.append(f"fitted {len(result.free)} parameters to {len(result.observations)} observations ({what}); "
                  f"weighted cost {result.cost:.2f}, {result.evaluations} ensemble runs")
+    skipped = {**result.skipped, **({} if bt is None else bt.skipped)}
+    for series, variable in skipped.items():
+        lines.append(f"note: series {series} skipped: the model has no output {variable}")
     lines.append("")
     iv = result.intervals
+    priors = [p.describe().replace(" (from range)", "*") for p in result.priors] or [""] * len(iv)
     width = max(len(n) for n in iv["parameter"])
-    lines.append(f"{'parameter':<{width}}  {'fitted':>10}  {'table':>10}  {'median':>10}  {'95% interval':>23}  "
-                 f"bounds")
-    for row in iv.itertuples():
+    pw = max(5, *(len(p) for p in priors))
+    lines.append(f"{'parameter':<{width}}  {'prior':<{pw}}  {'MAP':>9}  {'table':>9}  {'median':>9}  "
+                 f"{'95% posterior':>21}  {'post/prior':>10}  note")
+    for row, prior in zip(iv.itertuples(), priors):
         interval = "" if not np.isfinite(row.p025) else f"[{_fmt(row.p025)}, {_fmt(row.p975)}]"
         median = "" if not np.isfinite(row.median) else _fmt(row.median)
-        lines.append(f"{row.parameter:<{width}}  {_fmt(row.value):>10}  {_fmt(row.default):>10}  {median:>10}  "
-                     f"{interval:>23}  [{row.low:g}, {row.high:g}]")
+        ratio = "" if not np.isfinite(row.width_ratio) else f"{row.width_ratio:.2f}"
+        lines.append(f"{row.parameter:<{width}}  {prior:<{pw}}  {_fmt(row.value):>9}  {_fmt(row.default):>9}  "
+                     f"{median:>9}  {interval:>21}  {ratio:>10}  {row.note}".rstrip())
+    basis = "MCMC" if result.samples is not None else "Laplace approximation at the MAP"
+    lines.append(f"post/prior: 95% width of the posterior ({basis}) over the prior's, of ln x for log-scale "
+                 f"priors; above {NOT_IDENTIFIED}: not identified by the data")
+    if any(not p.declared for p in result.priors):
+        lines.append("* default prior: median at the table value, the table range as its 90% width "
+                     "(aiscale/data/priors.csv declares the others, with sources)")
     lines.append("")
     lines.append(f"{'series':<20} {'points':>6} {'years':>10} {'RMS log10':>10} {'bias':>7} {'weight':>7}")
     for row in result.statistics.itertuples():
@@ -240,8 +269,9 @@ def summary_text(result: FitResult, bt: Backtest | None = None) -> str:
             lines.append(f"{row.series:<20} {row.year:>5} {row.observed:>11.4g} {row.predicted:>11.4g} "
                          f"{row.log10_error:>+10.3f} {row.percent_error:>+9.0f}")
         lines.append("")
-        lines.append(f"{'series':<20} {'held out':>8} {'RMS log10':>10} {'bias':>7} {'median |%|':>10}")
+        lines.append(f"{'series':<20} {'held out':>8} {'RMS log10':>10} {'bias':>7} {'worst year':>10} "
+                     f"{'worst':>7} {'median |%|':>10}")
         for row in bt.summary.itertuples():
             lines.append(f"{row.series:<20} {row.held_out_points:>8} {row.rms_log10:>10.3f} {row.bias_log10:>+7.3f} "
-                         f"{row.median_abs_percent:>10.0f}")
+                         f"{row.worst_year:>10} {row.worst_log10:>+7.3f} {row.median_abs_percent:>10.0f}")
     return "\n".join(lines)

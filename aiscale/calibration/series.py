@@ -19,7 +19,7 @@ Model-side sampling of an output ``x(t)`` for calendar year ``Y``:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,12 +211,13 @@ SERIES: dict[str, Series] = {s.name: s for s in [
            "capex was not for AI; from 2023 the excluded finance leases and other AI buyers roughly "
            "offset the non-AI share.",
            _hyperscaler_capex),
-    Series("lab_revenue", "AI-lab revenue (OpenAI + Anthropic + xAI)", "ai_lab_revenue.csv",
-           "ai_revenue_usd_per_year", "USD/year", "year-end", 0.4, (2023, 2025),
+    Series("lab_revenue", "Frontier-lab revenue (OpenAI + Anthropic + xAI)", "ai_lab_revenue.csv",
+           "frontier_lab_revenue_usd_per_year", "USD/year", "year-end", 0.2, (2023, 2025),
            "Sum over OpenAI, Anthropic and xAI of the annualised revenue at 31 December (reports within a "
            "month averaged geometrically, else log-linear interpolation between reports at most a year "
-           "apart; rows flagged as outliers or as full-year period revenue dropped) vs AI revenue at year "
-           "end. The three labs are a part of AI revenue, hence the loose sigma.",
+           "apart; rows flagged as outliers or as full-year period revenue dropped) vs the model's "
+           "frontier-lab revenue (run-rate) at year end. Run-rate reports scatter by ~20-40% (sigma 0.2); "
+           "skipped (with a note) by a model without that output.",
            _lab_revenue),
     Series("accelerator_output", "AI accelerators shipped (H100-equivalents)",
            "epoch_ai_chip_sales_quarterly_totals.csv", "accelerator_output_flop_per_s_per_year",
@@ -252,6 +253,15 @@ def series_table() -> pd.DataFrame:
     return pd.DataFrame([{"series": s.name, "title": s.title, "file": s.file, "model_output": s.variable,
                           "sampling": s.sampling, "years": f"{s.years[0]}-{s.years[1]}", "sigma_log10": s.sigma,
                           "weight": s.weight, "rule": s.rule} for s in SERIES.values()])
+
+
+def model_series(observations: pd.DataFrame, names: Iterable[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The observations of the series whose model output is among ``names`` (a
+    model's element names), and the skipped series with the output they lack."""
+    names = set(names)
+    skipped = {s: SERIES[s].variable for s in dict.fromkeys(observations["series"])
+               if SERIES[s].variable not in names}
+    return observations[~observations["series"].isin(list(skipped))], skipped
 
 
 def load_history(source: str | Path | None = None, series: list[str] | None = None) -> pd.DataFrame:
@@ -359,11 +369,14 @@ class Comparison:
 def run_curves(frame: pd.DataFrame, years: dict[str, list[int]]) -> dict[str, pd.DataFrame]:
     """Per series, one run's output (``frame``: time-indexed, e.g. ``Result.frame``)
     sampled by the series' rule for each year in ``years[name]``: a frame of ``year``
-    and ``fit``. Years the run does not cover are left out."""
+    and ``fit``. Years the run does not cover, and series whose output the run lacks,
+    are left out."""
     times = frame.index.to_numpy(dtype=float)
     out = {}
     for name, ys in years.items():
         s = SERIES[name]
+        if s.variable not in frame:
+            continue
         values = frame[s.variable].to_numpy(dtype=float)
         rows = []
         for year in ys:

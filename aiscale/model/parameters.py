@@ -8,6 +8,8 @@ the reasoning.
 calibrate`` (a scenario file: ``name``, ``description``, ``[parameters]``), with the
 fit date and the data manifest in ``calibrated.json``; :func:`calibrated_parameters`
 reads them and ``build_model()`` applies them unless ``calibrated=False``.
+``aiscale/data/posterior.csv`` (when shipped) holds joint posterior draws of the
+fitted parameters from the same fit; :func:`posterior_samples` reads it.
 """
 
 from __future__ import annotations
@@ -85,3 +87,30 @@ def calibration_info() -> dict[str, Any]:
     statistics (``aiscale/data/calibrated.json``)."""
     with resources.files("aiscale.data").joinpath("calibrated.json").open() as f:
         return json.load(f)
+
+
+def posterior_samples(path: str | None = None) -> pd.DataFrame | None:
+    """Joint posterior draws of the calibrated parameters (one column each), from
+    ``path`` or the shipped ``aiscale/data/posterior.csv``; None when none is shipped.
+    Every column must be a parameter of the table and every value finite and within
+    its ``[low, high]``."""
+    source = resources.files("aiscale.data").joinpath("posterior.csv") if path is None else None
+    if path is None and not source.is_file():
+        return None
+    with (open(path) if path is not None else source.open()) as f:
+        draws = pd.read_csv(f, dtype=str, keep_default_na=False)
+    where = path or "aiscale/data/posterior.csv"
+    table = parameter_table()
+    if len(draws) == 0:
+        raise ValueError(f"{where}: no draws")
+    for name in draws.columns:
+        if name not in table.index:
+            raise ValueError(f"{where}: unknown parameter {name!r}")
+        values = pd.to_numeric(draws[name], errors="coerce").to_numpy(dtype=float)
+        lo, hi = table.loc[name, "low"], table.loc[name, "high"]
+        bad = ~((values >= lo) & (values <= hi))  # NaN fails too
+        if bad.any():
+            row = int(bad.argmax())
+            raise ValueError(f"{where}, row {row + 2}: {name} = {draws[name].iloc[row]!r} is not a number "
+                             f"within [{lo:g}, {hi:g}]")
+    return draws.apply(pd.to_numeric)

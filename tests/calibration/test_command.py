@@ -7,8 +7,11 @@ import pandas as pd
 import pytest
 
 from aiscale.calibration import SERIES, manifest
+from aiscale.calibration.fit import table_model
+from aiscale.calibration.series import model_series
 from aiscale.cli import main
 from aiscale.model import build_model, simulate_baseline
+from aiscale.model.parameters import posterior_samples
 
 FREE = "cluster_concentration_rate_per_year,price_performance_growth_per_year"
 
@@ -30,10 +33,16 @@ def test_backtest_prints_held_out_errors_per_series_and_year(backtest_run, obser
     assert code == 0, stderr
     assert "backtest: fitted to data up to 2020" in stdout
     lines = stdout.splitlines()
-    held = observations[observations["year"] > 2020]
+    held, skipped = model_series(observations[observations["year"] > 2020], table_model().names())
+    for name, variable in skipped.items():  # held-out series the model has no output for
+        assert f"note: series {name} skipped: the model has no output {variable}" in stdout
     for row in held.itertuples():
         assert any(line.split()[:2] == [row.series, str(row.year)] for line in lines), (row.series, row.year)
-    assert "mcmc" in stderr and "least squares" in stderr  # progress bars
+    assert "mcmc" in stderr and "MAP" in stderr  # progress bars
+    header = next(line for line in lines if line.startswith("parameter"))
+    assert header.split() == ["parameter", "prior", "MAP", "table", "median", "95%", "posterior", "post/prior",
+                              "note"]
+    assert "worst year" in stdout
 
 
 def test_outputs_scenario_tables_and_figures(backtest_run, observations):
@@ -51,15 +60,30 @@ def test_outputs_scenario_tables_and_figures(backtest_run, observations):
     assert set(fit["series"]) == set(observations.loc[observations["year"] <= 2020, "series"])
     backtest = pd.read_csv(out / "backtest.csv")
     assert {"series", "year", "observed", "predicted", "log10_error", "percent_error"} <= set(backtest.columns)
-    assert backtest["year"].min() == 2021 and len(backtest) == (observations["year"] > 2020).sum()
+    held, _ = model_series(observations[observations["year"] > 2020], table_model().names())
+    assert backtest["year"].min() == 2021 and len(backtest) == len(held)
+    parameters = pd.read_csv(out / "parameters.csv")
+    assert {"parameter", "prior", "value", "default", "p025", "median", "p975", "width_ratio", "identified",
+            "at_bound", "note"} <= set(parameters.columns)
+
+    draws = posterior_samples(str(out / "posterior.csv"))  # the loader ensembles will use
+    assert list(draws.columns) == FREE.split(",") and len(draws) == 6 * (10 - 10 // 3)
 
     meta = json.loads((out / "calibrated.json").read_text())
     assert meta["until"] == 2020 and meta["free_parameters"] == FREE.split(",")
     shipped = manifest().set_index("file")["sha256"]
     assert {f["file"]: f["sha256"] for f in meta["data"]["files"]} == shipped.to_dict()
     assert set(meta["series_rules"]) == set(SERIES)
+    assert meta["posterior"]["draws"] == len(draws) and meta["posterior"]["parameters"] == FREE.split(",")
+    assert set(meta["priors"]) == set(FREE.split(",")) and "normal" in meta["priors"][FREE.split(",")[1]]["prior"]
+    assert "at_bound" in meta and "not_identified" in meta
+    has = set(model_series(observations, table_model().names())[0]["series"])
     for name in list(SERIES) + ["calibration"]:
-        assert (out / (f"fig_{name}.png" if name != "calibration" else "calibration.png")).stat().st_size > 10_000
+        figure = out / (f"fig_{name}.png" if name != "calibration" else "calibration.png")
+        if name in has or name == "calibration":
+            assert figure.stat().st_size > 10_000
+        else:
+            assert not figure.exists()
 
 
 @pytest.mark.parametrize("argv,message", [
