@@ -49,13 +49,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, say: Callable[[str], None], error: type[Exception] = ValueError) -> None:
     from . import backtest, fit, load_history, summary_text, write_outputs
-    from .priors import read_priors, shipped_priors
+    from .priors import read_priors
 
     if args.steps < 0:
         raise error(f"--steps must be 0 or more, not {args.steps}")
     if args.walkers is not None and args.walkers < 2:
         raise error(f"--walkers must be at least 2, not {args.walkers}")
-    priors = read_priors(args.priors) if args.priors is not None else shipped_priors()
+    if args.priors is not None:
+        read_priors(args.priors)  # a bad table stops here, before any work
     free = None
     if args.params:
         free = tuple(p.strip() for p in args.params.split(",") if p.strip())
@@ -64,7 +65,8 @@ def run(args: argparse.Namespace, say: Callable[[str], None], error: type[Except
     observations = load_history(args.data)
     progress = not args.quiet
     kwargs = dict(mcmc=args.steps > 0, steps=max(args.steps, 1), walkers=args.walkers, seed=args.seed,
-                  screen=args.screen, progress=progress, refine=3 if args.screen > 0 else 1, priors=priors)
+                  screen=args.screen, progress=progress, refine=3 if args.screen > 0 else 1,
+                  priors=None if args.priors is None else str(args.priors))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if args.until is not None:
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace, say: Callable[[str], None], error: type[Except
     say(summary_text(result, bt))
     from .fit import CalibrationWarning
     for w in caught:
-        if issubclass(w.category, CalibrationWarning):
+        if issubclass(w.category, CalibrationWarning) and not str(w.message).startswith("skipped series"):
             say(f"warning: {w.message}")
     say(f"\nwrote {len(written)} files into {args.out}: calibrated.toml (scenario), fit.csv"
         + (", posterior.csv" if result.samples is not None else "")

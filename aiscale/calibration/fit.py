@@ -262,14 +262,16 @@ class FitResult:
             row["width_ratio"] = ratio
             row["identified"] = bool(np.isfinite(ratio) and ratio <= NOT_IDENTIFIED)
             row["at_bound"] = "lower" if u < BOUND_TOLERANCE else "upper" if u > 1 - BOUND_TOLERANCE else ""
-            notes = []
-            if row["at_bound"]:
-                notes.append(f"at its {row['at_bound']} bound")
+            loose = np.isfinite(ratio) and ratio > NOT_IDENTIFIED
             if name in unconstrained:
-                notes.append("no observation depends on it: posterior = prior")
-            elif np.isfinite(ratio) and ratio > NOT_IDENTIFIED:
-                notes.append("not identified by the data, stays near its prior")
-            row["note"] = "; ".join(notes)
+                note = "no observation depends on it: posterior = prior"
+            elif loose:
+                note = "not identified by the data" + ("" if row["at_bound"] else ", stays near its prior")
+            else:
+                note = ""
+            if row["at_bound"]:  # a bound first: it matters most
+                note = f"at its {row['at_bound']} bound" + (f"; {note}" if note else "")
+            row["note"] = note
             rows.append(row)
         return pd.DataFrame(rows)
 

@@ -253,7 +253,7 @@ def summary_text(result: FitResult, bt: Backtest | None = None) -> str:
     lines.append(f"post/prior: 95% width of the posterior ({basis}) over the prior's, of ln x for log-scale "
                  f"priors; above {NOT_IDENTIFIED}: not identified by the data")
     if any(not p.declared for p in result.priors):
-        lines.append("* default prior: median at the table value, the table range as its 90% width "
+        lines.append("* default prior: centred on the table value, the table range as its 90% width "
                      "(aiscale/data/priors.csv declares the others, with sources)")
     lines.append("")
     lines.append(f"{'series':<20} {'points':>6} {'years':>10} {'RMS log10':>10} {'bias':>7} {'weight':>7}")
