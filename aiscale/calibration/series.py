@@ -6,7 +6,9 @@ hold out whole years. Residuals are ``log10(model) - log10(observed)``; a series
 weight is ``1 / sigma**2`` with ``sigma`` the scatter (orders of magnitude) expected
 of one point from measurement error and from the mismatch between what was measured
 and what the model represents. ``SERIES`` documents every rule; ``aiscale calibrate``
-prints them and ``series_table()`` gives them as a table.
+prints them and ``series_table()`` gives them as a table. A series whose model output
+a model lacks is skipped with a note (:func:`model_series`), so the series can name
+outputs a model version does not have yet.
 
 Model-side sampling of an output ``x(t)`` for calendar year ``Y``:
 
