@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..stocks_flows import BlowUp, Model, Result
+from .capability import add_capability
 from .capacity import add_capacity_planning
 from .compute import add_compute
 from .constraints import CONSTRAINTS, add_constraints
@@ -34,7 +35,7 @@ UNITS = (
 )
 
 SECTORS = (add_capacity_planning, add_semiconductors, add_compute, add_cost_of_delay, add_data, add_research, add_economy,
-           add_constraints)
+           add_constraints, add_capability)
 
 START_YEAR = 2012.0
 END_YEAR = 2060.0

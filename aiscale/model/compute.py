@@ -1,34 +1,97 @@
-"""Compute: the accelerator fleet, datacenter power, and how the fleet is used.
+"""Compute: the accelerator fleet as chip cohorts, the power it draws, the grid, and
+how the fleet is used.
 
 Chips are bought within both what the supply chain makes and what the chip budget
-affords; they retire after their service life. Power capacity is built toward the
-fleet's needs with a lead time, and the usable fleet is what there is power for.
-Two "potential fleets" integrate what money alone and supply alone would have
-installed; they give the money and chip ceilings of the binding-constraint picture.
+affords, after the fleet's electricity bill is paid. The fleet is an aging chain of
+cohorts (Sterman 2000, Business Dynamics, ch. 12): new chips enter the first cohort,
+age through the others and retire after their service life, and each chip keeps the
+FLOP per joule it was made with, so the fleet's efficiency is an average over vintages.
+AI datacenter power is built toward what the fleet draws with a lead time, within the
+share of world electricity AI can take; world generation grows at its historical rate
+and faster when AI demand pays for new plants, with its own, longer lead time. The
+usable fleet is what there is power for. Two "potential fleets" age the same way and
+hold what money alone and supply alone would have installed; they give the money and
+chip ceilings of the binding-constraint picture.
 """
 
 from __future__ import annotations
 
-from ..stocks_flows import Model, minimum
+from ..stocks_flows import Model, exp, maximum, minimum
 from .capacity import add_expanding_capacity
 from .parameters import declare
 
+FLEET_COHORTS = 4  # vintages in the aging chain: a chip's age is known to within a quarter of its life
 
-def _add_fleet(m: Model, name: str, additions: str, doc: str) -> None:
-    """A fleet stock (FLOP/s) fed by ``additions`` and retired after the chip lifetime."""
-    retirement = f"{name.removesuffix('_flop_per_s')}_retirement"
-    m.stock(name, "gpu_fleet_2012", "FLOP/s", inflows=[additions], outflows=[retirement],
-            positive=True, doc=doc)
-    m.flow("FLOP/s/year", doc=f"Accelerators of {name} reaching the end of their service life",
-           name=retirement, inputs=[name, "chip_lifetime_years"])(lambda fleet, life: fleet / life)
+
+def cohort_weights(growth_per_year: float, lifetime_years: float, cohorts: int = FLEET_COHORTS) -> list[float]:
+    """Shares of a fleet in each cohort when purchases have grown at ``growth_per_year``
+    for a long time: each cohort is 1 / (1 + g L / n) the size of the one before."""
+    ratio = 1.0 / (1.0 + growth_per_year * lifetime_years / cohorts)
+    weights = [ratio ** k for k in range(cohorts)]
+    return [w / sum(weights) for w in weights]
+
+
+def _cohort_initial(k: int, with_efficiency: bool):
+    """The initial value of cohort ``k`` (0 = youngest) of a chain in steady growth."""
+    def compute(total, growth, life):
+        return total * cohort_weights(growth, life)[k]
+
+    def power(total, growth, life, flop_per_joule, efficiency_growth):
+        # a cohort of mean age (k + 1/2) L / n was made when chips were less efficient
+        age = (k + 0.5) * life / FLEET_COHORTS
+        return total * cohort_weights(growth, life)[k] / (flop_per_joule * exp(-efficiency_growth * age))
+
+    return power if with_efficiency else compute
+
+
+def _add_cohort_chain(m: Model, name: str, unit: str, additions: str, initial_total: str,
+                      doc: str, efficiency_2012: str | None = None) -> None:
+    """An aging chain ``name_cohort1..N`` fed by ``additions`` (``unit``/year), its total
+    ``name`` and its retirements. The chain starts in the steady state of purchases growing
+    at ``fleet_growth_2012`` (no start-up transient). With ``efficiency_2012`` the chain holds
+    the power the compute chain of the same name draws (the initial values divide by the
+    efficiency of each cohort's vintage)."""
+    stocks = [f"{name}_cohort{k}" for k in range(1, FLEET_COHORTS + 1)]
+    ageing = [f"{name}_ageing{k}" for k in range(1, FLEET_COHORTS)] + [f"{name}_retirement"]
+
+    for k, (stock, out) in enumerate(zip(stocks, ageing)):
+        inputs = [initial_total, "fleet_growth_2012", "chip_lifetime_years"]
+        if efficiency_2012 is not None:
+            inputs += [efficiency_2012, "energy_efficiency_growth_per_year"]
+        initial = _cohort_initial(k, with_efficiency=efficiency_2012 is not None)
+        m.auxiliary(unit, doc=f"Initial value of {stock}", name=f"{stock}_2012", inputs=inputs)(initial)
+        m.stock(stock, f"{stock}_2012", unit, inflows=[additions if k == 0 else ageing[k - 1]], outflows=[out],
+                positive=True, doc=f"{doc}: cohort {k + 1} of {FLEET_COHORTS} (youngest first)")
+        m.flow(f"{unit}/year", doc=f"{stock} ageing into the next cohort" if k < FLEET_COHORTS - 1
+               else f"{doc}: chips reaching the end of their service life",
+               name=out, inputs=[stock, "chip_lifetime_years"])(lambda cohort, life: cohort * FLEET_COHORTS / life)
+    assert FLEET_COHORTS == 4, "the total below adds four cohorts"
+    m.auxiliary(unit, doc=doc, name=name, inputs=stocks)(lambda c1, c2, c3, c4: c1 + c2 + c3 + c4)
 
 
 def add_compute(m: Model) -> None:
     declare(m, "compute")
 
+    # ---------------------------------------------------------------- purchases
     @m.auxiliary("USD/year")
-    def chip_spending_usd_per_year(ai_spending_usd_per_year, chip_share_of_spending):
-        return ai_spending_usd_per_year * chip_share_of_spending
+    def compute_energy_cost_usd_per_year(fleet_power_draw_w, seconds_per_year, electricity_price_usd_per_kwh,
+                                         joules_per_kwh):
+        """The fleet's electricity bill: wall power x seconds in a year x price per joule."""
+        return fleet_power_draw_w * seconds_per_year * electricity_price_usd_per_kwh / joules_per_kwh
+
+    @m.auxiliary("USD/year")
+    def chip_spending_usd_per_year(ai_spending_usd_per_year, chip_share_of_spending,
+                                   compute_energy_cost_usd_per_year):
+        """The chip budget: its share of AI spending, less the electricity the fleet burns
+        (energy is part of the cost of compute)."""
+        return maximum(ai_spending_usd_per_year * chip_share_of_spending - compute_energy_cost_usd_per_year,
+                       0.0 * ai_spending_usd_per_year)
+
+    @m.auxiliary("dimensionless")
+    def energy_share_of_compute_cost(compute_energy_cost_usd_per_year, ai_spending_usd_per_year,
+                                     chip_share_of_spending):
+        """Share of the compute budget (chips and their electricity) spent on electricity."""
+        return compute_energy_cost_usd_per_year / (ai_spending_usd_per_year * chip_share_of_spending)
 
     @m.flow("FLOP/s/year")
     def chip_purchases_affordable_flop_per_s_per_year(chip_spending_usd_per_year, flop_per_s_per_usd,
@@ -43,43 +106,103 @@ def add_compute(m: Model) -> None:
         """Chips installed: within both the budget and the supply."""
         return minimum(chip_purchases_affordable_flop_per_s_per_year, accelerator_output_flop_per_s_per_year)
 
+    @m.flow("W/year")
+    def fleet_power_additions_w_per_year(fleet_additions_flop_per_s_per_year, flop_per_joule_new_chips):
+        """Power the new chips draw: they keep the efficiency they were made with."""
+        return fleet_additions_flop_per_s_per_year / flop_per_joule_new_chips
+
     @m.flow("FLOP/s/year")
     def supply_potential_additions_flop_per_s_per_year(accelerator_output_flop_per_s_per_year):
         return accelerator_output_flop_per_s_per_year
 
-    _add_fleet(m, "gpu_fleet_flop_per_s", "fleet_additions_flop_per_s_per_year",
-               "AI accelerator fleet in service (peak FLOP/s)")
-    _add_fleet(m, "money_limited_fleet_flop_per_s", "chip_purchases_affordable_flop_per_s_per_year",
-               "The fleet the chip budget alone would have installed (no supply limit)")
-    _add_fleet(m, "supply_limited_fleet_flop_per_s", "supply_potential_additions_flop_per_s_per_year",
-               "The fleet supply alone would have installed (every chip made is bought)")
+    _add_cohort_chain(m, "gpu_fleet_flop_per_s", "FLOP/s", "fleet_additions_flop_per_s_per_year", "gpu_fleet_2012",
+                      "AI accelerator fleet in service (peak FLOP/s)")
+    _add_cohort_chain(m, "fleet_chip_power_w", "W", "fleet_power_additions_w_per_year", "gpu_fleet_2012",
+                      "Power the accelerator fleet draws at the chip (TDP)",
+                      efficiency_2012="flop_per_joule_new_chips_at_start")
+    _add_cohort_chain(m, "money_limited_fleet_flop_per_s", "FLOP/s", "chip_purchases_affordable_flop_per_s_per_year",
+                      "gpu_fleet_2012", "The fleet the chip budget alone would have installed (no supply limit)")
+    _add_cohort_chain(m, "supply_limited_fleet_flop_per_s", "FLOP/s",
+                      "supply_potential_additions_flop_per_s_per_year", "gpu_fleet_2012",
+                      "The fleet supply alone would have installed (every chip made is bought)")
+
+    @m.auxiliary("FLOP/J")
+    def flop_per_joule(gpu_fleet_flop_per_s, fleet_chip_power_w):
+        """The fleet's energy efficiency: an average over chip vintages (chip level)."""
+        return gpu_fleet_flop_per_s / fleet_chip_power_w
+
+    @m.auxiliary("chip")
+    def fleet_h100_equivalents(gpu_fleet_flop_per_s, h100_flop_per_s_per_chip):
+        """The fleet in H100-equivalents (peak FLOP/s over an H100's), as Epoch counts chips."""
+        return gpu_fleet_flop_per_s / h100_flop_per_s_per_chip
 
     @m.auxiliary("1/year")
-    def fleet_growth_rate_per_year(fleet_additions_flop_per_s_per_year, gpu_fleet_retirement,
+    def fleet_growth_rate_per_year(fleet_additions_flop_per_s_per_year, gpu_fleet_flop_per_s_retirement,
                                    gpu_fleet_flop_per_s):
-        return (fleet_additions_flop_per_s_per_year - gpu_fleet_retirement) / gpu_fleet_flop_per_s
+        return (fleet_additions_flop_per_s_per_year - gpu_fleet_flop_per_s_retirement) / gpu_fleet_flop_per_s
 
-    # ---------------------------------------------------------------- power
-    m.stock("flop_per_joule", "flop_per_joule_2012", "FLOP/J", inflows=["energy_efficiency_improvement"],
-            positive=True, doc="Datacenter energy efficiency, FLOP per joule at the wall")
-
-    @m.flow("FLOP/J/year")
-    def energy_efficiency_improvement(flop_per_joule, energy_efficiency_growth_per_year):
-        return flop_per_joule * energy_efficiency_growth_per_year
+    # ---------------------------------------------------------------- power and the grid
+    @m.auxiliary("W")
+    def fleet_power_draw_w(fleet_chip_power_w, datacenter_overhead):
+        """Power the whole fleet draws at the wall: chips x (servers, networking, cooling)."""
+        return fleet_chip_power_w * datacenter_overhead
 
     @m.auxiliary("W")
-    def power_demand_w(gpu_fleet_flop_per_s, flop_per_joule, power_headroom):
-        """Power the fleet would draw, with planning headroom."""
-        return gpu_fleet_flop_per_s / flop_per_joule * power_headroom
+    def power_demand_w(fleet_power_draw_w, chip_purchases_affordable_flop_per_s_per_year, power_buildout_years,
+                       flop_per_joule_new_chips, datacenter_overhead, power_headroom):
+        """Power capacity operators want, with planning headroom: for the fleet they run plus
+        the chips budgets will buy while new capacity is built (datacenters are built for
+        chips on order, so power is ready when a chip shortage ends)."""
+        on_order = chip_purchases_affordable_flop_per_s_per_year * power_buildout_years / flop_per_joule_new_chips
+        return (fleet_power_draw_w + on_order * datacenter_overhead) * power_headroom
+
+    @m.auxiliary("W")
+    def ai_power_available_w(world_electricity_w, non_ai_electricity_demand_w, max_ai_share_of_electricity):
+        """The most generation AI datacenters can have: all that is not needed for other use,
+        plus up to the max share of what is (AI outbids other users for a limited share)."""
+        return world_electricity_w - (1 - max_ai_share_of_electricity) * non_ai_electricity_demand_w
 
     add_expanding_capacity(m, "datacenter_power_w", "W", "datacenter_power_2012", demand="power_demand_w",
                            lead_time="power_buildout_years", multiplier="power_permitting_multiplier",
-                           doc="AI datacenter power capacity")
+                           initial_growth="fleet_growth_2012", ceiling="ai_power_available_w",
+                           doc="AI datacenter power capacity (at the wall)")
+
+    @m.auxiliary("W")
+    def datacenter_power_2012(fleet_power_draw_w, power_headroom):
+        """2012 AI datacenter power: what the 2012 fleet draws, with the planning headroom."""
+        return fleet_power_draw_w * power_headroom
+
+    m.stock("non_ai_electricity_demand_w", "non_ai_electricity_demand_2012", "W",
+            inflows=["non_ai_electricity_demand_growth"], positive=True,
+            doc="World electricity wanted for everything but AI datacenters (average power)")
+
+    @m.auxiliary("W")
+    def non_ai_electricity_demand_2012(world_electricity_2012, datacenter_power_2012):
+        return world_electricity_2012 - datacenter_power_2012
+
+    @m.flow("W/year")
+    def non_ai_electricity_demand_growth(non_ai_electricity_demand_w, electricity_growth_per_year):
+        return non_ai_electricity_demand_w * electricity_growth_per_year
+
+    @m.auxiliary("W")
+    def electricity_demand_w(non_ai_electricity_demand_w, power_demand_w):
+        """Generation the world wants: non-AI use plus what AI datacenters want."""
+        return non_ai_electricity_demand_w + power_demand_w
+
+    add_expanding_capacity(m, "world_electricity_w", "W", "world_electricity_2012", demand="electricity_demand_w",
+                           lead_time="grid_buildout_years", multiplier="power_permitting_multiplier",
+                           initial_growth="electricity_growth_per_year",
+                           max_order_rate="max_electricity_growth_per_year",
+                           doc="World electricity generation (average power)")
+
+    @m.auxiliary("dimensionless")
+    def ai_share_of_electricity(datacenter_power_w, world_electricity_w):
+        return datacenter_power_w / world_electricity_w
 
     @m.auxiliary("FLOP/s")
-    def power_limited_fleet_flop_per_s(datacenter_power_w, flop_per_joule):
-        """Compute the available power can run."""
-        return datacenter_power_w * flop_per_joule
+    def power_limited_fleet_flop_per_s(datacenter_power_w, flop_per_joule, datacenter_overhead):
+        """Compute the available power can run, at the fleet's efficiency."""
+        return datacenter_power_w / datacenter_overhead * flop_per_joule
 
     @m.auxiliary("FLOP/s")
     def usable_fleet_flop_per_s(gpu_fleet_flop_per_s, power_limited_fleet_flop_per_s):

@@ -36,12 +36,16 @@ def add_constraints(m: Model) -> None:
                     inputs=[fleet, "frontier_run_fleet_seconds"])(run_flop)
 
     @m.auxiliary("FLOP")
-    def compute_limited_run_flop(usable_fleet_flop_per_s, frontier_run_fleet_seconds, reporting_threshold_flop,
+    def compute_limited_run_flop(usable_fleet_flop_per_s, money_limited_fleet_flop_per_s,
+                                 supply_limited_fleet_flop_per_s, frontier_run_fleet_seconds, reporting_threshold_flop,
                                  reporting_cost_fraction):
         """The run the usable fleet gives; above the reporting threshold, part of its
         budget goes to compliance (reporting, evaluations, audits), never taking it
-        below the threshold (a policy lever: no threshold by default)."""
-        run = usable_fleet_flop_per_s * frontier_run_fleet_seconds
+        below the threshold (a policy lever: no threshold by default). The fleet never
+        exceeds what money or supply alone would have installed; the minimum keeps the
+        solver's separate errors on the three fleets from showing as a run above a ceiling."""
+        fleet = minimum(usable_fleet_flop_per_s, money_limited_fleet_flop_per_s, supply_limited_fleet_flop_per_s)
+        run = fleet * frontier_run_fleet_seconds
         return if_then_else(run > reporting_threshold_flop,
                             maximum(reporting_threshold_flop, run / (1 + reporting_cost_fraction)), run)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ..stocks_flows import Model, clip, if_then_else, log10, maximum
 from .parameters import declare
+from .progress import semi_endogenous_progress_rate
 
 
 def add_research(m: Model) -> None:
@@ -66,23 +67,24 @@ def add_research(m: Model) -> None:
         """How much faster research goes thanks to AI labour (1 = no speed-up)."""
         return (research_input / human_only_research_input) ** research_parallelism
 
-    @m.auxiliary("1/year")
-    def algorithmic_progress_rate_per_year(algorithmic_progress_2012, research_input, research_parallelism,
-                                           research_returns, algorithmic_efficiency, algorithmic_efficiency_2012):
-        """d ln A / dt = g0 R^lambda (A / A0)^(-lambda / r): semi-endogenous growth."""
-        return (algorithmic_progress_2012 * research_input ** research_parallelism
-                * (algorithmic_efficiency / algorithmic_efficiency_2012) ** (-research_parallelism / research_returns))
+    m.auxiliary("1/year", name="algorithmic_progress_rate_per_year",
+                doc="d ln A / dt = g0 R^lambda (A / A0)^(-lambda / r) x ceiling penalty: semi-endogenous growth "
+                    "with diminishing returns near the software ceiling (Davidson 2023)",
+                inputs=["algorithmic_progress_2012", "research_input", "research_parallelism", "algorithmic_efficiency",
+                        "algorithmic_efficiency_2012", "research_returns", "max_algorithmic_efficiency"],
+                )(semi_endogenous_progress_rate)
 
     @m.flow("1/year")
     def algorithmic_improvement(algorithmic_efficiency, algorithmic_progress_rate_per_year):
         return algorithmic_efficiency * algorithmic_progress_rate_per_year
 
     @m.auxiliary("dimensionless")
-    def automation_fraction(effective_compute_flop, full_automation_effective_flop, flop_gap,
+    def automation_fraction(frontier_model_effective_compute_flop, full_automation_effective_flop, flop_gap,
                             automation_start_effective_flop):
-        """Share of cognitive tasks AI can do: log-linear in effective compute, 0 at the start
+        """Share of cognitive tasks AI can do: log-linear in the effective compute of the best
+        model finished (a model being trained automates nothing yet), 0 at the start
         threshold, 20% at full / FLOP gap, 100% at the full-automation requirement."""
-        ooms_below_full = log10(full_automation_effective_flop / effective_compute_flop)
+        ooms_below_full = log10(full_automation_effective_flop / frontier_model_effective_compute_flop)
         gap = log10(flop_gap)
         # the start threshold must lie below the 20% point; if set above it, 0-20% is a jump
         start = maximum(log10(full_automation_effective_flop / automation_start_effective_flop), gap * 1.000001)

@@ -8,9 +8,10 @@ near-term bottleneck, wafer capacity the long-term one).
 
 from __future__ import annotations
 
-from ..stocks_flows import Model, if_then_else, minimum
+from ..stocks_flows import Model, exp, log, minimum
 from .capacity import add_expanding_capacity
 from .parameters import declare
+from .progress import semi_endogenous_progress_rate
 
 
 def add_semiconductors(m: Model) -> None:
@@ -20,34 +21,40 @@ def add_semiconductors(m: Model) -> None:
     add_expanding_capacity(
         m, "wafer_capacity_wafers_per_year", "wafer/year", "wafer_capacity_2012",
         demand="wafer_capacity_demand", lead_time="fab_construction_years",
-        multiplier="capacity_expansion_multiplier", baseline_growth="wafer_baseline_growth_per_year",
+        multiplier="capacity_expansion_multiplier", initial_growth="wafer_baseline_growth_per_year",
         doc="Advanced-node (leading-edge) wafer capacity, 12-inch wafers per year",
         source="tsmc_advanced_node.csv")
 
-    @m.auxiliary("wafer/year")
-    def wafer_capacity_demand(ai_wafer_demand, wafer_capacity_wafers_per_year, ai_wafer_share):
-        """Capacity foundries would want: non-AI use stays, AI use grows to its demand."""
-        return wafer_capacity_wafers_per_year * (1 - ai_wafer_share) + ai_wafer_demand
+    m.stock("non_ai_wafer_demand", "non_ai_wafer_demand_2012", "wafer/year", inflows=["non_ai_wafer_demand_growth"],
+            positive=True, doc="Leading-edge wafers wanted for everything but AI accelerators (phones, CPUs, ...)")
 
     @m.auxiliary("wafer/year")
-    def ai_wafer_demand(accelerator_demand_chips_per_year, good_dies_per_wafer):
-        """Wafers the accelerators money would buy need."""
-        return accelerator_demand_chips_per_year / good_dies_per_wafer
+    def non_ai_wafer_demand_2012(wafer_capacity_2012, ai_wafer_demand):
+        return wafer_capacity_2012 - ai_wafer_demand
 
-    m.stock("ai_wafer_share", "ai_wafer_share_2012", "dimensionless", inflows=["ai_wafer_share_change"],
-            positive=True, doc="Share of advanced-node wafers going to AI accelerators")
+    @m.flow("wafer/year/year")
+    def non_ai_wafer_demand_growth(non_ai_wafer_demand, wafer_baseline_growth_per_year):
+        return non_ai_wafer_demand * wafer_baseline_growth_per_year
+
+    @m.auxiliary("wafer/year")
+    def wafer_capacity_demand(non_ai_wafer_demand, ai_wafer_demand, wafer_capacity_wafers_per_year,
+                              max_ai_wafer_share):
+        """Capacity foundries want: for non-AI use and AI demand, building for AI only as far
+        as they would let AI take (the max share: foundries hold back while they doubt AI
+        demand will last)."""
+        return non_ai_wafer_demand + minimum(ai_wafer_demand, max_ai_wafer_share * wafer_capacity_wafers_per_year)
+
+    @m.auxiliary("wafer/year")
+    def ai_wafer_demand(accelerator_demand_chips_per_year, good_dies_per_wafer, capacity_planning_margin):
+        """Wafers the accelerators money would buy need, with the margin suppliers plan for."""
+        return accelerator_demand_chips_per_year / good_dies_per_wafer * capacity_planning_margin
 
     @m.auxiliary("dimensionless")
-    def target_ai_wafer_share(ai_wafer_demand, wafer_capacity_wafers_per_year, max_ai_wafer_share):
-        """The share AI demand asks for, up to the most foundries will give."""
+    def ai_wafer_share(ai_wafer_demand, wafer_capacity_wafers_per_year, max_ai_wafer_share):
+        """Share of advanced-node wafers going to AI accelerators: what AI demand asks for
+        (wafer starts on existing lines follow orders within a production cycle), up to the
+        most foundries will give it."""
         return minimum(ai_wafer_demand / wafer_capacity_wafers_per_year, max_ai_wafer_share)
-
-    @m.flow("1/year")
-    def ai_wafer_share_change(target_ai_wafer_share, ai_wafer_share, ai_share_increase_years,
-                              ai_share_decrease_years):
-        """Foundries hold back: the share rises slowly toward demand and falls faster."""
-        gap = target_ai_wafer_share - ai_wafer_share
-        return gap / if_then_else(gap > 0, ai_share_increase_years, ai_share_decrease_years)
 
     @m.auxiliary("chip/year")
     def wafer_limited_chips_per_year(wafer_capacity_wafers_per_year, ai_wafer_share,
@@ -57,16 +64,23 @@ def add_semiconductors(m: Model) -> None:
                 * (1 - supply_disruption_fraction))
 
     # ---------------------------------------------------------------- packaging and memory
+    @m.auxiliary("wafer/year")
+    def cowos_capacity_2012(cowos_demand_wafers_per_year):
+        """Packaging capacity at the start: what 2012 demand asked for (steady state)."""
+        return cowos_demand_wafers_per_year
+
     add_expanding_capacity(
         m, "cowos_capacity_wafers_per_year", "wafer/year", "cowos_capacity_2012",
         demand="cowos_demand_wafers_per_year", lead_time="packaging_lead_years",
-        multiplier="capacity_expansion_multiplier",
+        multiplier="capacity_expansion_multiplier", initial_growth="fleet_growth_2012",
         doc="CoWoS advanced-packaging capacity, interposer wafers per year",
         source="tsmc_cowos_capacity.csv (analyst estimates)")
 
     @m.auxiliary("wafer/year")
-    def cowos_demand_wafers_per_year(accelerator_demand_chips_per_year, chips_per_cowos_wafer):
-        return accelerator_demand_chips_per_year / chips_per_cowos_wafer
+    def cowos_demand_wafers_per_year(accelerator_demand_chips_per_year, chips_per_cowos_wafer,
+                                     capacity_planning_margin):
+        """Packaging the accelerators money would buy need, with the planning margin."""
+        return accelerator_demand_chips_per_year / chips_per_cowos_wafer * capacity_planning_margin
 
     @m.auxiliary("chip/year")
     def packaging_limited_chips_per_year(cowos_capacity_wafers_per_year, chips_per_cowos_wafer,
@@ -74,10 +88,20 @@ def add_semiconductors(m: Model) -> None:
         """Accelerators CoWoS lines can package."""
         return cowos_capacity_wafers_per_year * chips_per_cowos_wafer * (1 - supply_disruption_fraction)
 
+    @m.auxiliary("chip/year")
+    def hbm_demand_chips_per_year(accelerator_demand_chips_per_year, capacity_planning_margin):
+        """Memory sets the accelerators money would buy need, with the planning margin."""
+        return accelerator_demand_chips_per_year * capacity_planning_margin
+
+    @m.auxiliary("chip/year")
+    def hbm_capacity_2012(hbm_demand_chips_per_year):
+        """Memory capacity at the start: what 2012 demand asked for (steady state)."""
+        return hbm_demand_chips_per_year
+
     add_expanding_capacity(
         m, "hbm_capacity_chips_per_year", "chip/year", "hbm_capacity_2012",
-        demand="accelerator_demand_chips_per_year", lead_time="hbm_lead_years",
-        multiplier="capacity_expansion_multiplier",
+        demand="hbm_demand_chips_per_year", lead_time="hbm_lead_years",
+        multiplier="capacity_expansion_multiplier", initial_growth="fleet_growth_2012",
         doc="High-bandwidth-memory supply, in accelerator sets per year")
 
     @m.auxiliary("chip/year")
@@ -101,34 +125,81 @@ def add_semiconductors(m: Model) -> None:
         """Accelerators the chip budget would buy at today's prices."""
         return chip_purchases_affordable_flop_per_s_per_year / flop_per_s_per_chip
 
-    # ---------------------------------------------------------------- chip performance and price
-    m.stock("flop_per_s_per_chip", "flop_per_s_per_chip_2012", "FLOP/s/chip",
-            inflows=["chip_performance_improvement"], positive=True,
-            doc="Peak dense FLOP/s per accelerator (H100-equivalent = ~1e15)")
-    m.stock("flop_per_s_per_usd", "flop_per_s_per_usd_2012", "FLOP/s/USD",
-            inflows=["price_performance_improvement"], positive=True,
-            doc="Hardware price-performance: peak FLOP/s bought per dollar of accelerators")
+    # ---------------------------------------------------------------- hardware R&D
+    m.stock("semiconductor_rnd_effort", 1.0, "dimensionless", inflows=["semiconductor_rnd_growth"],
+            positive=True, doc="Human R&D effort in chip design and manufacturing (1 in 2012)")
+
+    @m.flow("1/year")
+    def semiconductor_rnd_growth(semiconductor_rnd_effort, semiconductor_rnd_growth_per_year):
+        return semiconductor_rnd_effort * semiconductor_rnd_growth_per_year
 
     @m.auxiliary("dimensionless")
     def hardware_progress_multiplier(research_speedup, hardware_research_elasticity):
-        """AI that speeds up research also speeds hardware R&D (DOMAIN.md)."""
+        """AI that speeds up research also speeds hardware R&D (chip design first, then fabs)."""
         return research_speedup ** hardware_research_elasticity
 
-    @m.flow("FLOP/s/chip/year")
-    def chip_performance_improvement(flop_per_s_per_chip, chip_performance_growth_per_year,
-                                     hardware_progress_multiplier):
-        return flop_per_s_per_chip * chip_performance_growth_per_year * hardware_progress_multiplier
+    @m.auxiliary("dimensionless")
+    def hardware_research_input(semiconductor_rnd_effort, hardware_progress_multiplier):
+        """Effective hardware R&D input (1 in 2012): human effort times the AI speed-up."""
+        return semiconductor_rnd_effort * hardware_progress_multiplier
 
-    @m.auxiliary("1/year")
-    def hardware_progress_rate_per_year(price_performance_growth_per_year, hardware_progress_multiplier):
-        """Growth rate of FLOP/s per dollar (e-folds per year)."""
-        return price_performance_growth_per_year * hardware_progress_multiplier
+    # ---------------------------------------------------------------- price-performance and energy efficiency
+    # Each has a design frontier, which R&D pushes, and what can be bought, which follows it
+    # after the time to take a design into volume production (FTM's hardware delay).
+    _add_hardware_frontier(m, "flop_per_s_per_usd", "FLOP/s/USD", "flop_per_s_per_usd_2012",
+                           "price_performance_growth_per_year", "max_flop_per_s_per_usd",
+                           rate="hardware_progress_rate_per_year", design_rate="design_price_performance_rate_per_year",
+                           doc="Hardware price-performance of new accelerators: peak FLOP/s bought per dollar",
+                           source="epoch_ml_hardware_trimmed.csv")
+    _add_hardware_frontier(m, "flop_per_joule_new_chips", "FLOP/J", "flop_per_joule_2012",
+                           "energy_efficiency_growth_per_year", "max_flop_per_joule",
+                           rate="energy_efficiency_progress_rate_per_year",
+                           design_rate="design_energy_efficiency_rate_per_year",
+                           doc="Energy efficiency of new accelerators (chip level, peak FLOP per joule)",
+                           source="epoch_ml_hardware_trimmed.csv; Ho, Erdil & Besiroglu 2023")
 
-    @m.flow("FLOP/s/USD/year")
-    def price_performance_improvement(flop_per_s_per_usd, hardware_progress_rate_per_year):
-        return flop_per_s_per_usd * hardware_progress_rate_per_year
+    m.stock("chip_power_w_per_chip", "chip_power_2012_w", "W/chip", inflows=["chip_power_increase"],
+            positive=True, doc="Power drawn by one new accelerator package (TDP)",
+            source="epoch_ml_hardware_trimmed.csv")
+
+    @m.flow("W/chip/year")
+    def chip_power_increase(chip_power_w_per_chip, chip_power_growth_per_year, max_chip_power_w):
+        """Packages draw more power each generation, up to what cooling can remove (logistic)."""
+        return chip_power_w_per_chip * chip_power_growth_per_year * (1 - chip_power_w_per_chip / max_chip_power_w)
+
+    @m.auxiliary("FLOP/s/chip")
+    def flop_per_s_per_chip(flop_per_joule_new_chips, chip_power_w_per_chip):
+        """Peak FLOP/s of a new accelerator = its FLOP per joule x the power it draws, so both
+        physical limits bound it."""
+        return flop_per_joule_new_chips * chip_power_w_per_chip
 
     @m.auxiliary("USD/chip")
     def accelerator_price_usd(flop_per_s_per_chip, flop_per_s_per_usd):
         return flop_per_s_per_chip / flop_per_s_per_usd
 
+
+
+def _add_hardware_frontier(m: Model, name: str, unit: str, initial: str, growth_2012: str, ceiling: str, rate: str,
+                           design_rate: str, doc: str, source: str) -> None:
+    """The design frontier ``{name}_design`` (``initial`` in 2012: the best chip released),
+    growing semi-endogenously toward ``ceiling``, and ``name``, what is bought in volume,
+    following it after ``hardware_delay_years``."""
+    design = f"{name}_design"
+    m.stock(design, initial, unit, inflows=[f"{design}_improvement"], positive=True,
+            doc=f"Design frontier of {name}: the best chips released, not yet bought in volume")
+    m.auxiliary(unit, doc=f"{name} at the start: one hardware delay of progress behind the design frontier",
+                name=f"{name}_at_start", inputs=[initial, growth_2012, "hardware_delay_years"])(
+        lambda level, growth, delay: level * exp(-growth * delay))
+    m.auxiliary("1/year", name=design_rate,
+                doc=f"Growth rate (e-folds/yr) of the {name} design frontier: semi-endogenous, with FTM's ceiling "
+                    "penalty",
+                inputs=[growth_2012, "hardware_research_input", "research_parallelism", design, initial,
+                        "hardware_rnd_returns", ceiling])(semi_endogenous_progress_rate)
+    m.flow(f"{unit}/year", name=f"{design}_improvement", doc=f"Progress of the {name} design frontier",
+           inputs=[design, design_rate])(lambda level, growth: level * growth)
+    m.stock(name, f"{name}_at_start", unit, inflows=[f"{name}_improvement"], positive=True, doc=doc, source=source)
+    m.auxiliary("1/year", name=rate, doc=f"Growth rate (e-folds/yr) of {name}: closing its gap to the design frontier "
+                "over the hardware delay", inputs=[design, name, "hardware_delay_years"])(
+        lambda frontier, level, delay: log(frontier / level) / delay)
+    m.flow(f"{unit}/year", name=f"{name}_improvement", doc=f"New chips reaching {name}",
+           inputs=[name, rate])(lambda level, growth: level * growth)

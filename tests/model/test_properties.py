@@ -16,11 +16,11 @@ RESOURCE_STOCKS = {
     "packaging": ["cowos_capacity_wafers_per_year"],
     "power": ["datacenter_power_w"],
     "data": ["human_text_stock_tokens", "synthetic_data_stock_tokens"],
-    "money": ["ai_spending_usd_per_year", "money_limited_fleet_flop_per_s"],
+    "money": ["ai_spending_usd_per_year"] + [f"money_limited_fleet_flop_per_s_cohort{k}" for k in range(1, 5)],
 }
 UNCERTAIN = ["chip_lifetime_years", "price_performance_growth_per_year", "fab_construction_years",
              "power_buildout_years", "packaging_lead_years", "adoption_rate_per_year", "reinvestment_ratio",
-             "cluster_concentration_rate_per_year", "hbm_capacity_2012", "good_dies_per_wafer",
+             "cluster_concentration_rate_per_year", "hbm_lead_years", "good_dies_per_wafer",
              "data_epochs", "synthetic_usable_fraction", "max_frontier_cluster_share"]
 # Loops that can make more of a resource today mean less of it later, by design:
 # investors pull back when spending outruns revenue, AI-accelerated research shortens

@@ -90,8 +90,8 @@ def test_revenue_falling_short_of_spending_makes_spending_fall(model, baseline):
 
 
 def test_faster_progress_shortens_runs(model, baseline):
-    slow = evaluate(model, 2025, baseline, change_params={"price_performance_growth_per_year": 0.2})
-    fast = evaluate(model, 2025, baseline, change_params={"price_performance_growth_per_year": 0.4})
+    slow = evaluate(model, 2025, baseline, change_params={"algorithmic_progress_2012": 0.6})
+    fast = evaluate(model, 2025, baseline, change_params={"algorithmic_progress_2012": 1.6})
     assert fast["optimal_run_length_years"] < slow["optimal_run_length_years"]
 
 
