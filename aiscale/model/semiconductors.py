@@ -1,9 +1,20 @@
-"""Semiconductors: advanced-node wafers, the AI share of them, CoWoS packaging, HBM
-memory, and the performance and price-performance of accelerators.
+"""Semiconductors: advanced-node wafers, CoWoS packaging, HBM memory, and the progress of
+accelerators toward their physical limits.
 
-Accelerator output is the least of what wafers, packaging and memory allow
-(Epoch 2024, "Can AI scaling continue through 2030?"; DOMAIN.md: CoWoS and HBM are the
-near-term bottleneck, wafer capacity the long-term one).
+Accelerator output is the least of what wafers, packaging and memory allow (Sevilla et
+al. 2024, Epoch, "Can AI scaling continue through 2030?": CoWoS and HBM are the
+near-term bottleneck, wafer capacity the long-term one). Each capacity is built toward
+forecast demand with its own lead time (:mod:`.capacity`); foundries give AI wafer
+starts on demand, but only up to a maximum share of their capacity.
+
+Hardware progresses semi-endogenously (:mod:`.progress`): the design frontiers of
+price-performance (FLOP/s per $) and energy efficiency (FLOP per joule) grow with
+hardware R&D effort, sped up by AI research, with Davidson's (2023) returns to hardware
+R&D and ceiling penalty, toward a price-performance ceiling (FTM's, 8.8 orders of
+magnitude above 2022) and the CMOS limit of ~4.7e15 FLOP/J (Ho, Erdil & Besiroglu
+2023). Chips bought in volume follow the design frontier after FTM's hardware delay. A
+chip's FLOP/s is its FLOP per joule times the power its package draws, which rises
+toward what cooling can remove, so both physical limits bound it.
 """
 
 from __future__ import annotations

@@ -91,13 +91,23 @@ def test_units_check_passes_on_the_whole_model(model):
 
 
 def test_every_parameter_has_a_source_or_an_assumption():
+    """A publication, a dataset that ships in the package, a definition, or an assumption
+    with its reason; never a file the package does not ship."""
+    import re
+
+    from aiscale.calibration.history import history_dir
+
+    shipped = {p.name for p in history_dir().iterdir()}
     table = parameter_table()
     assert table["source"].notna().all()
     for name, row in table.iterrows():
         source = str(row["source"]).strip()
         assert source, name
-        cited = any(ch.isdigit() for ch in source) or ".csv" in source or source.startswith(("definition", "DOMAIN"))
+        cited = any(ch.isdigit() for ch in source) or ".csv" in source or source.startswith("definition")
         assert cited or source.startswith("assumption:"), f"{name}: {source!r}"
+        assert not re.search(r"DOMAIN|DESIGN\.md", source), f"{name} cites a file that does not ship: {source!r}"
+        missing = set(re.findall(r"[\w.-]+\.csv", source)) - shipped
+        assert not missing, f"{name} cites {sorted(missing)}, which aiscale/data/history does not ship"
         assert row["low"] <= row["value"] <= row["high"], name
         assert isinstance(row["unit"], str) and row["unit"], name
 
