@@ -19,8 +19,9 @@ toward what cooling can remove, so both physical limits bound it.
 
 from __future__ import annotations
 
-from ..stocks_flows import Model, exp, log, minimum
+from ..stocks_flows import Model, exp, log, log10, minimum
 from .capacity import add_expanding_capacity
+from .compute import FLEET_COHORTS, cohort_weights
 from .parameters import declare
 from .progress import semi_endogenous_progress_rate
 
@@ -40,8 +41,9 @@ def add_semiconductors(m: Model) -> None:
             positive=True, doc="Leading-edge wafers wanted for everything but AI accelerators (phones, CPUs, ...)")
 
     @m.auxiliary("wafer/year")
-    def non_ai_wafer_demand_2012(wafer_capacity_2012, ai_wafer_demand):
-        return wafer_capacity_2012 - ai_wafer_demand
+    def non_ai_wafer_demand_2012(wafer_capacity_2012, accelerators_bought_2012_chips_per_year, good_dies_per_wafer,
+                                 capacity_planning_margin):
+        return wafer_capacity_2012 - accelerators_bought_2012_chips_per_year / good_dies_per_wafer * capacity_planning_margin
 
     @m.flow("wafer/year/year")
     def non_ai_wafer_demand_growth(non_ai_wafer_demand, wafer_baseline_growth_per_year):
@@ -75,10 +77,19 @@ def add_semiconductors(m: Model) -> None:
                 * (1 - supply_disruption_fraction))
 
     # ---------------------------------------------------------------- packaging and memory
+    @m.auxiliary("chip/year")
+    def accelerators_bought_2012_chips_per_year(gpu_fleet_2012, fleet_growth_2012, chip_lifetime_years,
+                                                flop_per_s_per_chip):
+        """Accelerators bought per year in 2012 if the 2012 fleet had grown steadily: what
+        enters the youngest cohort, cohort x (growth + cohorts / lifetime)."""
+        youngest = gpu_fleet_2012 * cohort_weights(fleet_growth_2012, chip_lifetime_years)[0]
+        return youngest * (fleet_growth_2012 + FLEET_COHORTS / chip_lifetime_years) / flop_per_s_per_chip
+
     @m.auxiliary("wafer/year")
-    def cowos_capacity_2012(cowos_demand_wafers_per_year):
-        """Packaging capacity at the start: what 2012 demand asked for (steady state)."""
-        return cowos_demand_wafers_per_year
+    def cowos_capacity_2012(accelerators_bought_2012_chips_per_year, chips_per_cowos_wafer, capacity_planning_margin):
+        """Packaging capacity at the start: what the 2012 fleet's purchases need, with the
+        planning margin (supply starts in steady state)."""
+        return accelerators_bought_2012_chips_per_year / chips_per_cowos_wafer * capacity_planning_margin
 
     add_expanding_capacity(
         m, "cowos_capacity_wafers_per_year", "wafer/year", "cowos_capacity_2012",
@@ -105,9 +116,9 @@ def add_semiconductors(m: Model) -> None:
         return accelerator_demand_chips_per_year * capacity_planning_margin
 
     @m.auxiliary("chip/year")
-    def hbm_capacity_2012(hbm_demand_chips_per_year):
-        """Memory capacity at the start: what 2012 demand asked for (steady state)."""
-        return hbm_demand_chips_per_year
+    def hbm_capacity_2012(accelerators_bought_2012_chips_per_year, capacity_planning_margin):
+        """Memory capacity at the start: what the 2012 fleet's purchases need, with the margin."""
+        return accelerators_bought_2012_chips_per_year * capacity_planning_margin
 
     add_expanding_capacity(
         m, "hbm_capacity_chips_per_year", "chip/year", "hbm_capacity_2012",
@@ -196,8 +207,17 @@ def _add_hardware_frontier(m: Model, name: str, unit: str, initial: str, growth_
     growing semi-endogenously toward ``ceiling``, and ``name``, what is bought in volume,
     following it after ``hardware_delay_years``."""
     design = f"{name}_design"
-    m.stock(design, initial, unit, inflows=[f"{design}_improvement"], positive=True,
-            doc=f"Design frontier of {name}: the best chips released, not yet bought in volume")
+    headroom = f"{design}_ooms_below_ceiling"
+    # The state is the distance to the ceiling in orders of magnitude, a positive stock
+    # integrated in log space: it shrinks toward zero however fast R&D goes, so the
+    # frontier approaches its ceiling and never crosses it, even at the solver's last digit.
+    m.auxiliary("dimensionless", doc=f"{headroom} at the start", name=f"{headroom}_2012",
+                inputs=[ceiling, initial])(lambda most, level: log10(most / level))
+    m.stock(headroom, f"{headroom}_2012", "dimensionless", outflows=[f"{design}_progress"], positive=True,
+            doc=f"Orders of magnitude between the {name} design frontier and its ceiling")
+    m.auxiliary(unit, name=design, inputs=[ceiling, headroom],
+                doc=f"Design frontier of {name}: the best chips released, not yet bought in volume")(
+        lambda most, ooms: most / 10 ** ooms)
     m.auxiliary(unit, doc=f"{name} at the start: one hardware delay of progress behind the design frontier",
                 name=f"{name}_at_start", inputs=[initial, growth_2012, "hardware_delay_years"])(
         lambda level, growth, delay: level * exp(-growth * delay))
@@ -206,8 +226,8 @@ def _add_hardware_frontier(m: Model, name: str, unit: str, initial: str, growth_
                     "penalty",
                 inputs=[growth_2012, "hardware_research_input", "research_parallelism", design, initial,
                         "hardware_rnd_returns", ceiling])(semi_endogenous_progress_rate)
-    m.flow(f"{unit}/year", name=f"{design}_improvement", doc=f"Progress of the {name} design frontier",
-           inputs=[design, design_rate])(lambda level, growth: level * growth)
+    m.flow("1/year", name=f"{design}_progress", doc=f"Orders of magnitude per year the {name} design frontier "
+           "gains on its ceiling", inputs=[design_rate])(lambda growth: growth / log(10.0))
     m.stock(name, f"{name}_at_start", unit, inflows=[f"{name}_improvement"], positive=True, doc=doc, source=source)
     m.auxiliary("1/year", name=rate, doc=f"Growth rate (e-folds/yr) of {name}: closing its gap to the design frontier "
                 "over the hardware delay", inputs=[design, name, "hardware_delay_years"])(

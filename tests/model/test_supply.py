@@ -55,7 +55,7 @@ def test_semi_endogenous_growth_is_steady_at_returns_times_input_growth():
 def test_hardware_and_algorithms_stay_below_their_ceilings_under_maximal_ai_acceleration(model, accelerated):
     f, p = accelerated.frame, accelerated.parameters
     assert not accelerated.blew_up and f.index[-1] == 2060
-    tolerance = 1 + 1e-4  # the solver's relative error near a ceiling approached at ~20 e-folds a year
+    tolerance = 1 + 1e-9  # the design frontiers integrate their distance to the ceiling, so they never cross it
     for level, ceiling in (("flop_per_s_per_usd", "max_flop_per_s_per_usd"),
                            ("flop_per_s_per_usd_design", "max_flop_per_s_per_usd"),
                            ("flop_per_joule_new_chips", "max_flop_per_joule"),
