@@ -230,10 +230,11 @@ SERIES: dict[str, Series] = {s.name: s for s in [
            "AMD and Trainium from 2024Q1).",
            _accelerator_output),
     Series("price_performance", "Accelerator price-performance", "epoch_ml_hardware_trimmed.csv",
-           "flop_per_s_per_usd", "FLOP/s/USD", "mid-year", 0.2, (2017, 2025),
+           "flop_per_s_per_usd_design", "FLOP/s/USD", "mid-year", 0.2, (2017, 2025),
            "Geometric mean over data-center GPUs released in year Y (list price >= $10k, with tensor "
            "FP16/BF16 FLOP/s; export-control variants H20/H800/A800/L20 excluded) of tensor FLOP/s per "
-           "list dollar vs FLOP/s per $ at mid-year.",
+           "list dollar vs the design frontier's FLOP/s per $ at mid-year (what is released; volume purchases "
+           "follow it after the hardware delay).",
            _price_performance),
     Series("dataset_tokens", "Largest language-model dataset", "llm_training_dataset_tokens.csv",
            "unique_tokens_used_by_largest_run", "token", "mid-year", 0.4, (2020, 2025),
