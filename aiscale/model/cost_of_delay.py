@@ -21,10 +21,14 @@ The length of the frontier run is the shorter of two bounds, followed with a lag
    multi-month runs need fault tolerance, checkpointing and operations that labs
    built only as their compute grew. So the length labs will commit rises with the
    installed compute base, the accumulated investment in AI compute: a constant
-   elasticity of the fleet, fitted to the shipped training-time series (runs ~33x
-   longer 2012-2024 while the fleet grew ~1,600x). This bound binds through history;
-   the cost-of-delay bound takes over once the fleet is large (from the mid-2020s),
-   and tightens when AI speeds up progress.
+   elasticity (0.5) of the fleet, fitted to the shipped training-time series (runs
+   ~33x longer 2012-2024 while installed compute grew ~1,600-4,000x). This bound binds
+   through history; the cost-of-delay bound takes over once the fleet is large (from
+   the mid-2020s, at ~6 months), and tightens when AI speeds up progress.
+
+Why the fleet and not spending: the fleet is a stock, so the bound never jumps with a
+budget swing, and it is pinned by data (Epoch's installed compute) whatever the
+demand side does; spending enters through the budget growth in g.
 
 Labs plan a run months before it starts, so the run length follows the lower bound
 with a lag (first-order smooth over the planning time).
