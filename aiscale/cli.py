@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             if not args.debug:
                 warnings.simplefilter("ignore", RuntimeWarning)
-            handler(args)
+            status = handler(args)  # None, or a non-zero exit status (aiscale check: 1 if a check fails)
     except BrokenPipeError:  # e.g. `aiscale params | head`
         sys.stderr.close()
         return 0
@@ -179,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
         print(f"aiscale {args.verb}: error: {message}", file=sys.stderr)
         return 2
-    return 0
+    return status or 0
 
 
 def _say(args: argparse.Namespace, text: str) -> None:

@@ -11,10 +11,12 @@ from aiscale.model.loops import LOOP_FAMILIES, name_loops
 
 @pytest.fixture(scope="module")
 def run():
+    """The baseline without synthetic data, so that data binds from ~2029 and every
+    named feedback loop acts (with synthetic data the data-depletion loop never does)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         model = build_model()
-        return model, simulate_baseline(model, stop=2035)
+        return model, simulate_baseline(model, stop=2035, parameters={"synthetic_usable_fraction": 0.0})
 
 
 def test_trajectory_panels(run, tmp_path):

@@ -1,9 +1,11 @@
-"""The scenario verbs of the command line: ``scenarios``, ``compare``, ``ensemble`` and
-``sensitivity`` (``aiscale.cli`` adds them; ``run --scenario`` lives there).
+"""The scenario verbs of the command line: ``scenarios``, ``compare``, ``check``,
+``ensemble`` and ``sensitivity`` (``aiscale.cli`` adds them; ``run --scenario`` lives
+there).
 
 Every handler takes the parsed arguments and a ``say`` function (which prints unless
-``--quiet``); user errors are raised as ``ValueError`` (one line, exit code 2). Nothing
-is written until the work has succeeded, and then atomically.
+``--quiet``) and returns the exit status (None: 0); user errors are raised as
+``ValueError`` (one line, exit code 2). Nothing is written until the work has
+succeeded, and then atomically.
 """
 
 from __future__ import annotations
@@ -21,8 +23,17 @@ EXAMPLES = {
   aiscale scenarios --show pause       # one scenario in full (rationale, sources, TOML)""",
     "compare": """examples:
   aiscale compare baseline pause taiwan-shock
-  aiscale compare baseline my.toml --out out/compare          # also compare.csv, binding_timeline.csv
+  aiscale compare baseline my.toml --out out/compare          # also compare.csv, binding_timeline.csv, slack.csv
   aiscale compare baseline pause --until 2045 --out out/compare --plot   # and the figures""",
+    "check": """examples:
+  aiscale check                        # every built-in scenario, 2012-2060
+  aiscale check baseline pause         # exit code 1 if a check fails
+  aiscale check my.toml --details      # every check's result and source
+  aiscale check --checks my_checks.toml --until 2040
+
+the reality checks (aiscale/data/reality_checks.toml): no stock negative, AI power within
+world electricity, hardware and algorithms within their ceilings, frontier compute near the
+historical record, no blow-up before 2060, ...; a check whose names the model lacks is skipped""",
     "ensemble": """examples:
   aiscale ensemble -n 1000                         # baseline, local cores
   aiscale ensemble pause -n 10000 --seed 1 --out pause.nc
@@ -50,8 +61,16 @@ def add_verbs(verb: Callable[..., argparse.ArgumentParser]) -> None:
 
     p = verb("compare", "run scenarios and compare their milestones side by side", EXAMPLES["compare"])
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="built-in names or .toml files")
-    p.add_argument("--out", type=Path, help="directory for compare.csv and binding_timeline.csv")
+    p.add_argument("--out", type=Path, help="directory for compare.csv, binding_timeline.csv and slack.csv")
     p.add_argument("--plot", action="store_true", help="also write the figures (PNG and SVG) into --out")
+    p.add_argument("--start", type=float, default=2012.0, help="first year (default 2012)")
+    p.add_argument("--until", type=float, default=2060.0, help="last year (default 2060)")
+
+    p = verb("check", "evaluate the reality checks on scenarios (exit code 1 if one fails)", EXAMPLES["check"])
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
+                   help="built-in names or .toml files (default: every built-in scenario)")
+    p.add_argument("--checks", type=Path, help="a TOML file of [[check]] tables (default: the shipped checks)")
+    p.add_argument("--details", action="store_true", help="print every check's result, condition and source")
     p.add_argument("--start", type=float, default=2012.0, help="first year (default 2012)")
     p.add_argument("--until", type=float, default=2060.0, help="last year (default 2060)")
 
@@ -148,6 +167,7 @@ def scenarios(args: argparse.Namespace, say: Callable[[str], None]) -> None:
 
 def compare(args: argparse.Namespace, say: Callable[[str], None]) -> None:
     from .compare import compare as run_compare
+    from .compare import format_slack
 
     if args.until <= args.start:
         raise CommandError(f"--until ({args.until:g}) must be after --start ({args.start:g})")
@@ -155,9 +175,31 @@ def compare(args: argparse.Namespace, say: Callable[[str], None]) -> None:
         raise CommandError("--plot needs --out DIR for the figures")
     c = run_compare(args.scenarios, start=args.start, stop=args.until, progress=_progress(args))
     say(c.table.to_string())
+    say("\nwhy a lever did or did not matter: the binding constraint and each ceiling's slack (orders of "
+        "magnitude above the largest run) in the years the interventions act\n")
+    say(format_slack(c.slack))
     if args.out is not None:
         written = c.write(args.out, figures=args.plot)
         say("\nwrote " + ", ".join(str(p) for p in written))
+
+
+def check(args: argparse.Namespace, say: Callable[[str], None]) -> int:
+    from .checks import check_scenarios, load_checks
+    from .scenario import builtin_names
+
+    if args.until <= args.start:
+        raise CommandError(f"--until ({args.until:g}) must be after --start ({args.start:g})")
+    checks = load_checks(args.checks)
+    scenarios = args.scenarios or sorted(builtin_names(), key=lambda n: (n != "baseline", n))
+    report = check_scenarios(scenarios, start=args.start, stop=args.until, checks=checks, progress=_progress(args))
+    shown = ", ".join(report.outcomes) if args.scenarios else f"the {len(scenarios)} built-in scenarios"
+    say(f"{len(checks)} reality checks on {shown}, {args.start:g}-{args.until:g} "
+        "(ok: holds, FAIL: fails, skip: the model lacks a name it reads)\n")
+    say("\n".join(report.lines(details=args.details)))
+    failures = report.failures
+    say(f"\n{len(failures)} failure{'s' if len(failures) != 1 else ''} in {len(report.outcomes)} "
+        f"scenario{'s' if len(report.outcomes) != 1 else ''}" + (" (exit code 1)" if failures else ""))
+    return 1 if failures else 0
 
 
 def ensemble(args: argparse.Namespace, say: Callable[[str], None]) -> None:
@@ -228,4 +270,5 @@ def sensitivity(args: argparse.Namespace, say: Callable[[str], None]) -> None:
         say("\nwrote " + ", ".join(str(p) for p in written))
 
 
-HANDLERS = {"scenarios": scenarios, "compare": compare, "ensemble": ensemble, "sensitivity": sensitivity}
+HANDLERS = {"scenarios": scenarios, "compare": compare, "check": check, "ensemble": ensemble,
+            "sensitivity": sensitivity}

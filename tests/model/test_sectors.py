@@ -58,7 +58,7 @@ def test_data_restriction_lowers_the_data_ceiling(model, baseline):
     # at a fixed state, halving usable text quarters the Chinchilla ceiling (C ~ D^2)
     a = evaluate(model, 2025, baseline)
     b = evaluate(model, 2025, baseline, change_params={"data_restricted_fraction": 0.5})
-    human_share = a["usable_human_text_tokens"] / (a["data_stock_tokens"] / a["multimodal_data_multiplier"])
+    human_share = a["usable_human_text_tokens"] * a["multimodal_data_multiplier"] / a["data_stock_tokens"]
     assert b["max_run_flop_data"] < a["max_run_flop_data"] * (1 - 0.5 * human_share) ** 2 * 1.0001
 
 

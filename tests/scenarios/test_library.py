@@ -49,19 +49,25 @@ def test_a_cap_holds_the_largest_run_at_the_cap(library_runs):
     frame = library_runs["compute-threshold"][1].frame
     after = frame.loc[2027.0:]
     assert (after["largest_training_run_flop"] <= 1e27 * (1 + 1e-12)).all()
-    assert np.isclose(after["largest_training_run_flop"].iloc[:8], 1e27, rtol=1e-12).all()  # it binds
-    assert (after["largest_training_run_flop__base"] > 1e27).any()
+    held = after["largest_training_run_flop__base"] > 1e27  # where the model would run above the cap
+    assert held.sum() >= 8 and np.isclose(after.loc[held, "largest_training_run_flop"], 1e27, rtol=1e-12).all()
     assert np.isnan(metric(library_runs, "compute-threshold", "run_1e28_year"))
     # algorithms keep improving under the cap
     assert after["effective_compute_flop"].iloc[-1] > 10 * after["effective_compute_flop"].iloc[0]
 
 
+def no_later(a, b):
+    """a is no later than b, counting "never reached" (NaN) as latest."""
+    return np.isnan(b) or a <= b
+
+
 def test_synthetic_data_that_works_delays_or_removes_the_data_constraint(library_runs):
-    assert later(metric(library_runs, "synthetic-data-works", "data_binding_year"),
-                 metric(library_runs, "baseline", "data_binding_year"))
-    # and failing synthetic data brings it forward (or leaves it)
-    assert metric(library_runs, "synthetic-data-fails", "data_binding_year") <= metric(
-        library_runs, "baseline", "data_binding_year")
+    works, base, fails = (metric(library_runs, name, "data_binding_year")
+                          for name in ("synthetic-data-works", "baseline", "synthetic-data-fails"))
+    assert later(works, base) or np.isnan(works)
+    # and failing synthetic data brings it forward (with 1% of generated text usable the
+    # baseline never runs short of data; without synthetic data it does, by ~2030)
+    assert no_later(fails, base) and 2026 <= fails <= 2034
 
 
 def test_strong_ai_research_shortens_takeoff_and_weak_lengthens_it(library_runs):
@@ -83,8 +89,12 @@ def test_restrictive_levers_delay_milestones(library_runs, name, key):
 
 
 def test_data_restrictions_make_data_bind_sooner(library_runs):
-    assert metric(library_runs, "data-restrictions", "data_binding_year") < metric(
-        library_runs, "baseline", "data_binding_year")
+    assert no_later(metric(library_runs, "data-restrictions", "data_binding_year"),
+                    metric(library_runs, "baseline", "data_binding_year"))
+    base = library_runs["baseline"][1].frame["max_run_flop_data"]
+    restricted = library_runs["data-restrictions"][1].frame["max_run_flop_data"]
+    window = slice(2026.0, 2034.0)
+    assert (restricted.loc[window] < base.loc[window]).all()  # the lever lowers the data ceiling
 
 
 def test_fab_subsidies_raise_the_chip_ceiling(library_runs):

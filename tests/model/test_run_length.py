@@ -1,0 +1,89 @@
+"""Run length: frontier runs as long as history says they were (days in 2012, ~15 days
+for GPT-3, ~3-4 months by 2023-25), lengthening ~1.2-1.3x a year, and the cost-of-delay
+loop: faster progress, shorter runs, never beyond ~15 months."""
+
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from .test_sectors import evaluate
+
+DAYS_PER_YEAR = 365.25
+
+
+@pytest.fixture(scope="module")
+def run_lengths():
+    with resources.files("aiscale.data").joinpath("history", "frontier_run_length.csv").open() as f:
+        return pd.read_csv(f)
+
+
+def observed(run_lengths, metric):
+    rows = run_lengths[run_lengths["metric"] == metric]
+    return rows.set_index(rows["date"].astype(int))["value"].astype(float)
+
+
+def simulated_days(baseline, year):
+    """The run length under way at mid-year (as the calibration samples frontier compute)."""
+    return baseline.frame["run_length_years"].loc[year + 0.5] * DAYS_PER_YEAR
+
+
+@pytest.mark.parametrize("year", [2012, 2020, 2023, 2024, 2025])
+def test_run_length_within_2x_of_the_largest_run_of_the_year(baseline, run_lengths, year):
+    """2012: 3 days; 2020: GPT-3, 14.8 days; 2023: Gemini 1.0 Ultra, 100; 2024: Llama
+    3.1-405B, 89; 2025: GPT-4.5, 125 (Epoch notable models, frontier_run_length.csv)."""
+    days = observed(run_lengths, "largest_run_training_days")[year]
+    assert days / 2 <= simulated_days(baseline, year) <= days * 2, (year, simulated_days(baseline, year), days)
+
+
+def test_runs_lengthen_as_history_says(baseline, run_lengths):
+    fits = run_lengths[run_lengths["metric"] == "training_time_growth_per_year"]["value"].astype(float)
+    assert fits.min() == pytest.approx(1.21, abs=0.01) and fits.max() == pytest.approx(1.30, abs=0.01)
+    growth = (simulated_days(baseline, 2024) / simulated_days(baseline, 2012)) ** (1 / 12)
+    assert 1.15 <= growth <= 1.5  # the largest runs: 3 -> 89 days, 1.33x/yr
+    # runs lengthen every year of the record (no shrinking back to 2012 lengths)
+    days = baseline.frame["run_length_years"].loc[2012:2025]
+    assert (np.diff(days.to_numpy()) >= -1e-12).all()
+
+
+def test_run_length_is_the_lower_of_cost_of_delay_and_what_labs_are_organised_to_run(baseline):
+    f = baseline.frame
+    growth = (f["hardware_progress_rate_per_year"] + f["algorithmic_progress_rate_per_year"]
+              + f["ai_spending_growth_per_year"])
+    expected = (1.0 / growth.clip(lower=1 / 1.25)).clip(lower=0.0082)
+    np.testing.assert_allclose(f["optimal_run_length_years"], expected, rtol=1e-9)
+    np.testing.assert_allclose(f["planned_run_length_years"],
+                               np.minimum(f["optimal_run_length_years"], f["organisational_run_length_years"]),
+                               rtol=1e-12)
+    # history is organisational (short runs, though waiting was cheap); cost of delay binds from the mid-2020s
+    early, late = f.loc[2012:2022], f.loc[2027:2030]
+    assert (early["organisational_run_length_years"] < early["optimal_run_length_years"] / 3).all()
+    assert (late["optimal_run_length_years"] < late["organisational_run_length_years"]).all()
+    # Epoch: the optimum with hardware, software and budgets all improving is ~6.5 months
+    assert 0.3 <= f["optimal_run_length_years"].loc[2025:2030].median() <= 0.8
+    assert (f["run_length_years"] <= 1.25 * (1 + 1e-9)).all()  # runs beyond ~15 months are beaten
+
+
+def test_faster_progress_means_shorter_runs(baseline):
+    """The cost-of-delay loop: when AI speeds up algorithms and hardware, runs shorten."""
+    f = baseline.frame
+    g = f["effective_compute_per_dollar_growth_per_year"]
+    fast = f.index[(f.index > 2028) & (g > 2 * g.loc[2028])]
+    assert len(fast) > 4
+    assert (f.loc[fast, "run_length_years"] < f.loc[2028, "run_length_years"]).all()
+
+
+def test_run_length_responds_through_the_progress_rates(model, baseline):
+    """The supply side lowers hardware_progress_rate_per_year and
+    algorithmic_progress_rate_per_year near their ceilings: run length reads them."""
+    inputs = model.equations["effective_compute_per_dollar_growth_per_year"].inputs
+    assert set(inputs) == {"hardware_progress_rate_per_year", "algorithmic_progress_rate_per_year"}
+    slow = evaluate(model, 2030, baseline, change_params={"price_performance_growth_per_year": 0.2})
+    fast = evaluate(model, 2030, baseline, change_params={"price_performance_growth_per_year": 0.4})
+    assert fast["hardware_progress_rate_per_year"] > slow["hardware_progress_rate_per_year"]
+    assert fast["optimal_run_length_years"] < slow["optimal_run_length_years"]
+    # stalled progress and a shrinking budget: the longest run worth doing, ~15 months
+    optimal = model.equations["optimal_run_length_years"].function
+    assert optimal(1.0, 0.05, -0.5, 0.0082, 1.25) == pytest.approx(1.25)
+    assert optimal(1.0, 1e3, 0.0, 0.0082, 1.25) == pytest.approx(0.0082)  # no run shorter than days
