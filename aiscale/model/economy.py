@@ -270,7 +270,7 @@ def _add_investment(m: Model) -> None:
         return 1 - wake_up * (1 - minimum(revenue_realisation, 1.0) ** pullback_strength)
 
     m.smooth("investor_confidence", "target_investor_confidence", "confidence_adjustment_years", order=1,
-             initial=1.0, unit="dimensionless",
+             unit="dimensionless",
              doc="Investor confidence (1 = forecasts met): multiplies desired AI capex")
 
     m.stock("capability_at_start_flop", CAPABILITY, "FLOP", doc="Capability in 2012 (constant)")

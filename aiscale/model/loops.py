@@ -50,9 +50,9 @@ LOOP_FAMILIES = (
                "more capex -> more revenue -> higher forecasts -> revenue that misses them a horizon later "
                "-> confidence falls -> less capex"),
     LoopFamily("AI output growth", "reinforcing",
-               ("ai_labour_workers", "gwp_usd_per_year", "available_finance_usd_per_year",
+               ("ai_labour_workers", "gwp_usd_per_year", "capability_led_spending_usd_per_year",
                 "ai_spending_usd_per_year", "gpu_fleet_flop_per_s"),
-               "AI labour raises output -> more finance for AI capex -> more compute -> more AI labour",
+               "AI labour raises output -> AI capex grows with the economy -> more compute -> more AI labour",
                avoids=("capital_usd", "development_share")),
 )
 
