@@ -20,8 +20,9 @@ With rho < 0 (tasks are complements, Davidson's best guess -0.5), AI labour with
 automation is worth nothing and full automation with abundant AI labour makes output
 grow with compute: explosive growth needs a large automatable share. AI labour is the
 inference compute serving the economy, in effective FLOP (physical x algorithmic
-efficiency), over the compute one human-equivalent needs (Davidson 2023: 1.7e16 FLOP/s).
-Capital accumulates from a fixed savings rate and depreciates; human labour and TFP grow
+efficiency), over the compute one human-equivalent needs (Davidson 2023: 1.7e16 FLOP/s
+at full automation, less for easier tasks by his runtime FLOP gap; aiscale's default gap
+is 1, see docs/peers.md). Capital accumulates from a fixed savings rate and depreciates; human labour and TFP grow
 at their historical rates; capital starts on its balanced-growth path, so 2012 has no
 start-up transient. GWP growth is read as Vensim's TREND over a year (exact for steady
 exponential growth).
@@ -208,7 +209,8 @@ def _add_revenue(m: Model) -> None:
         return ai_revenue_usd_per_year * frontier_lab_share_of_ai_revenue
 
     m.smooth("ai_revenue_trend_usd_per_year", "ai_revenue_usd_per_year", "growth_trend_years", order=1,
-             unit="USD/year", doc="AI revenue smoothed over the trend time, to measure its growth")
+             unit="USD/year", doc="AI revenue smoothed over the trend time, to measure its growth (it starts "
+                                  "at zero measured growth; revenue is negligible until the wake-up)")
 
     @m.auxiliary("1/year")
     def ai_revenue_growth_rate_per_year(ai_revenue_usd_per_year, ai_revenue_trend_usd_per_year, growth_trend_years):
