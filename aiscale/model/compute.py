@@ -16,7 +16,7 @@ chip ceilings of the binding-constraint picture.
 
 from __future__ import annotations
 
-from ..stocks_flows import Model, exp, maximum, minimum
+from ..stocks_flows import Model, maximum, minimum
 from .capacity import add_expanding_capacity
 from .parameters import declare
 
@@ -36,10 +36,10 @@ def _cohort_initial(k: int, with_efficiency: bool):
     def compute(total, growth, life):
         return total * cohort_weights(growth, life)[k]
 
-    def power(total, growth, life, flop_per_joule, efficiency_growth):
-        # a cohort of mean age (k + 1/2) L / n was made when chips were less efficient
-        age = (k + 0.5) * life / FLEET_COHORTS
-        return total * cohort_weights(growth, life)[k] / (flop_per_joule * exp(-efficiency_growth * age))
+    def power(total, growth, life, flop_per_joule):
+        # every cohort starts at the efficiency of the chips bought in 2012: the 2012 fleet is
+        # young, and its vintages differ by less than the 2012 fleet itself is known
+        return total * cohort_weights(growth, life)[k] / flop_per_joule
 
     return power if with_efficiency else compute
 
@@ -57,7 +57,7 @@ def _add_cohort_chain(m: Model, name: str, unit: str, additions: str, initial_to
     for k, (stock, out) in enumerate(zip(stocks, ageing)):
         inputs = [initial_total, "fleet_growth_2012", "chip_lifetime_years"]
         if efficiency_2012 is not None:
-            inputs += [efficiency_2012, "energy_efficiency_growth_per_year"]
+            inputs += [efficiency_2012]
         initial = _cohort_initial(k, with_efficiency=efficiency_2012 is not None)
         m.auxiliary(unit, doc=f"Initial value of {stock}", name=f"{stock}_2012", inputs=inputs)(initial)
         m.stock(stock, f"{stock}_2012", unit, inflows=[additions if k == 0 else ageing[k - 1]], outflows=[out],

@@ -275,7 +275,8 @@ def _add_investment(m: Model) -> None:
              unit="dimensionless",
              doc="Investor confidence (1 = forecasts met): multiplies desired AI capex")
 
-    m.stock("capability_at_start_flop", CAPABILITY, "FLOP", doc="Capability in 2012 (constant)")
+    # the best finished model starts at the effective compute of the 2012 run (capability.py)
+    m.stock("capability_at_start_flop", "effective_compute_flop", "FLOP", doc="Capability in 2012 (constant)")
 
     def capability_led_spending(ai_spending_2012, ai_spending_growth_2012_per_year, spending_adjustment_years,
                                 gwp_usd_per_year, gwp_2012, capability_flop, capability_at_start_flop,
