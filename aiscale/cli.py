@@ -138,6 +138,9 @@ Run 'aiscale VERB --help' for the options and examples of each verb.""",
     from .calibration.command import add_arguments as calibrate_arguments
     calibrate_arguments(verb("calibrate", "fit parameters to history (MAP + MCMC posterior with priors) and backtest"))
 
+    from .playground.command import add_arguments as playground_arguments
+    playground_arguments(add)
+
     report = verb("report", "write one self-contained HTML report of scenarios")
     report.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                         help="built-in names or .toml files (default: baseline); the first is analysed in full")
@@ -159,7 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     handler = {"run": _run, "params": _params, "loops": _loops, "export": _export,
-               "calibrate": _calibrate, "report": _report, **_scenario_handlers()}[args.verb]
+               "calibrate": _calibrate, "report": _report, "playground": _playground,
+               **_scenario_handlers()}[args.verb]
     try:
         with warnings.catch_warnings():
             if not args.debug:
@@ -406,6 +410,12 @@ def _report(args: argparse.Namespace) -> None:
 
 def _calibrate(args: argparse.Namespace) -> None:
     from .calibration.command import run
+
+    run(args, lambda text: _say(args, text), UserError)
+
+
+def _playground(args: argparse.Namespace) -> None:
+    from .playground.command import run
 
     run(args, lambda text: _say(args, text), UserError)
 

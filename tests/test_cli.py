@@ -88,7 +88,8 @@ import shlex  # noqa: E402
 
 from aiscale.cli import build_parser  # noqa: E402
 
-VERBS = ("run", "params", "loops", "export", "scenarios", "compare", "ensemble", "sensitivity", "calibrate", "report")
+VERBS = ("run", "params", "loops", "export", "scenarios", "compare", "ensemble", "sensitivity", "calibrate", "report",
+         "playground")
 
 
 def help_text(verb, capsys):

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -85,7 +86,9 @@ class Scenario:
         if model is None:
             model = base_model()
         try:
-            return model.with_parameters(dict(self.parameters)).with_interventions(self.interventions)
+            model = model.with_parameters(dict(self.parameters))
+            # without interventions the compiled plan is shared, not rebuilt
+            return model.with_interventions(self.interventions) if self.interventions else model
         except (ModelError, ValueError) as err:
             raise ScenarioError(f"{self.where}: {err}") from None
 
@@ -305,6 +308,8 @@ def _string(doc: Mapping[str, Any], key: str, fail, default: str) -> str:
 def _number(value: Any, what: str, fail) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise fail(f"{what} must be a number, not {_type(value)} ({value!r})")
+    if not math.isfinite(value):
+        raise fail(f"{what} must be a finite number, not {value!r}")
     return float(value)
 
 
