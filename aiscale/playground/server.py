@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import errno
 import json
+import os
+import sys
 import threading
 import webbrowser
 from collections.abc import Callable
@@ -159,6 +161,11 @@ class Handler(BaseHTTPRequestHandler):
             self._json({"error": str(err).splitlines()[0], "control": None}, HTTPStatus.BAD_REQUEST)
 
 
+def _has_display() -> bool:
+    """Whether a graphical browser can open (not a text browser taking over the terminal)."""
+    return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _safe(name: str) -> str:
     return "".join(c for c in name if c.isalnum() or c in "-_.") or "download"
 
@@ -181,8 +188,10 @@ def serve(scenario: str = "baseline", port: int = DEFAULT_PORT, open_browser: bo
     """Serve the playground until Ctrl-C, opening the page in the browser unless told not to."""
     server = start_server(scenario, port, log)
     say(f"aiscale playground: {server.url} (scenario {server.playground.first}; Ctrl-C stops it)")
-    if open_browser:
+    if open_browser and _has_display():
         threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
+    elif open_browser:
+        say("aiscale playground: no display here: open the address in a browser")
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
