@@ -6,11 +6,13 @@
 The page times each move itself (``performance.now()`` from the slider's ``change``
 event until the frame after the charts were given the new data): the **preview**
 (RK4, what the charts show first) and the **exact** run that replaces it (RK45, asked
-for after 150 ms of quiet). The server's share is timed separately in Python: the
+for after 150 ms of quiet, run in a worker process). Then the same moves again with a
+release every 0.4 s, while exact runs are still under way. The server's share is timed separately in Python: the
 same settings through :meth:`Playground.run`. The target: a median preview of 300 ms
 or less on this (shared, 2-core) machine.
 
-``--screenshot PATH`` saves the page afterwards (the README's picture).
+``--screenshot PATH`` saves the page afterwards (the README's picture); ``--in-process``
+runs the exact runs in the server's process, for comparison.
 """
 
 from __future__ import annotations
@@ -48,11 +50,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=20, help="slider releases to time (default 20)")
     parser.add_argument("--screenshot", type=Path, help="save a screenshot of the page here afterwards")
+    parser.add_argument("--in-process", action="store_true", help="exact runs in the server's process (no worker)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     warnings.simplefilter("ignore", RuntimeWarning)
-    server = start_server("baseline", port=0)
+    server = start_server("baseline", port=0, worker=not args.in_process)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     profile = tempfile.mkdtemp(prefix="aiscale-bench-")
     moves = [(SLIDERS[k % len(SLIDERS)], POSITIONS[k % len(POSITIONS)]) for k in range(args.moves)]
@@ -68,6 +71,13 @@ def main() -> None:
                 page.locator(f"#r-{name}").fill(str(position))
                 page.wait_for_function(IDLE, timeout=60_000)
             timings = page.evaluate("aiscalePlayground.timings")[2:]  # after the first load
+            # quick hands: a release every 0.4 s, so that exact runs are still going when the next comes
+            done = len(page.evaluate("aiscalePlayground.timings"))
+            for name, position in moves:
+                page.locator(f"#r-{name}").fill(str(1000 - position))
+                page.wait_for_timeout(400)
+            page.wait_for_function(IDLE, timeout=60_000)
+            rapid = [t["ms"] for t in page.evaluate("aiscalePlayground.timings")[done:] if t["phase"] == "preview"]
             if args.screenshot:
                 page.locator("#reset-all").click()  # then: what if the FLOP gap were 100x, not 10,000x?
                 page.wait_for_function(IDLE, timeout=60_000)
@@ -95,12 +105,14 @@ def main() -> None:
             playground.run(settings, exact)
             server_times[exact].append((time.perf_counter() - t) * 1000)
     server.shutdown()
+    server.server_close()
 
     preview = [t["ms"] for t in timings if t["phase"] == "preview"]
     exact = [t["ms"] for t in timings if t["phase"] == "exact"]
     print(f"{len(preview)} slider releases in headless Chromium          median          p90  range")
     print(f"slider released -> preview charts (RK4)       {quantiles(preview)}")
     print(f"exact run asked -> exact charts (RK45)        {quantiles(exact)}")
+    print(f"released every 0.4 s -> preview charts ({len(rapid):2d})  {quantiles(rapid)}")
     print(f"server only: preview (Playground.run)         {quantiles(server_times[False])}")
     print(f"server only: exact (Playground.run)           {quantiles(server_times[True])}")
     if args.screenshot:

@@ -6,6 +6,7 @@ JSON API over :class:`.session.Playground`.
     GET  /static/NAME           its script, style sheet and uPlot (shipped in static/)
     GET  /api/config            controls, charts, scenarios and their values, history
     POST /api/run               {scenario, until, values, starts, exact} -> the run to draw
+                                (exact runs in a worker process: see worker.py)
     POST /api/ensemble          {scenario, until, values, starts, n, seed} -> starts the fan
     GET  /api/ensemble          its progress, and its result when done
     GET  /download/FILE.toml?Q  the scenario file of the settings in query Q
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit
 from ..stocks_flows import ModelError
 from . import DEFAULT_PORT, HOST
 from .session import Playground, Settings, SettingsError
+from .worker import ExactWorker, Stale
 
 MAX_BODY = 1 << 16
 MAX_MEMBERS = 10_000
@@ -51,6 +53,7 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, playground: Playground, port: int, log: Callable[[str], None] | None = None):
+        self.worker: ExactWorker | None = None  # before binding: a failed bind calls server_close
         super().__init__((HOST, port), Handler)
         self.playground = playground
         self.files = static_files()
@@ -60,6 +63,21 @@ class Server(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.server_port}/"
+
+    def exact(self, settings: Settings) -> dict[str, Any]:
+        """The exact run: in the worker process if there is one (see :mod:`.worker`)."""
+        if self.worker is None:
+            return self.playground.run(settings, exact=True)
+        self.playground.scenario(settings)  # a bad value is reported here, without the worker
+        return self.worker.run(settings)
+
+    def csv(self, settings: Settings) -> str:
+        return self.playground.csv(settings) if self.worker is None else self.worker.csv(settings)
+
+    def server_close(self) -> None:
+        super().server_close()
+        if self.worker is not None:
+            self.worker.close()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -131,7 +149,8 @@ class Handler(BaseHTTPRequestHandler):
                     self._text(pg.scenario(settings)[1], headers=disposition,
                                content_type="application/toml; charset=utf-8")
                 else:
-                    self._text(pg.csv(settings), headers=disposition, content_type="text/csv; charset=utf-8")
+                    self._text(self.server.csv(settings), headers=disposition,
+                               content_type="text/csv; charset=utf-8")
             else:
                 self._text(f"not found: {path}", HTTPStatus.NOT_FOUND)
         except (SettingsError, ModelError, ValueError) as err:
@@ -145,7 +164,8 @@ class Handler(BaseHTTPRequestHandler):
             doc = self._body()
             settings = Settings.from_json(doc)
             if path == "/api/run":
-                self._json(pg.run(settings, exact=bool(doc.get("exact"))))
+                exact = bool(doc.get("exact"))
+                self._json(self.server.exact(settings) if exact else pg.run(settings, exact=False))
             elif path == "/api/ensemble":
                 n, seed = int(doc.get("n", 1000)), int(doc.get("seed", 0))
                 if not 1 <= n <= MAX_MEMBERS:
@@ -157,6 +177,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._text(f"not found: {path}", HTTPStatus.NOT_FOUND)
         except SettingsError as err:
             self._json({"error": str(err), "control": err.control}, HTTPStatus.BAD_REQUEST)
+        except Stale as err:
+            self._json({"error": str(err), "control": None, "stale": True}, HTTPStatus.CONFLICT)
         except (ModelError, ValueError) as err:
             self._json({"error": str(err).splitlines()[0], "control": None}, HTTPStatus.BAD_REQUEST)
 
@@ -170,17 +192,21 @@ def _safe(name: str) -> str:
     return "".join(c for c in name if c.isalnum() or c in "-_.") or "download"
 
 
-def start_server(scenario: str = "baseline", port: int = DEFAULT_PORT,
-                 log: Callable[[str], None] | None = None) -> Server:
+def start_server(scenario: str = "baseline", port: int = DEFAULT_PORT, log: Callable[[str], None] | None = None,
+                 worker: bool = True) -> Server:
     """A bound (not yet serving) playground server on 127.0.0.1; ``port=0``: any free port.
-    Raises ``OSError`` with one line if the port is taken."""
+    Exact runs go to a worker process unless ``worker=False``. Raises ``OSError`` with
+    one line if the port is taken."""
     playground = Playground(scenario)
     try:
-        return Server(playground, port, log)
+        server = Server(playground, port, log)
     except OSError as err:
         if err.errno == errno.EADDRINUSE:
             raise OSError(f"port {port} on {HOST} is in use: give another with --port N (0: any free port)") from None
         raise
+    if worker:
+        server.worker = ExactWorker(scenario)
+    return server
 
 
 def serve(scenario: str = "baseline", port: int = DEFAULT_PORT, open_browser: bool = True,

@@ -201,7 +201,7 @@
     const t1 = performance.now();
     const exact = await post("api/run", payload({exact: true}));
     if (seq !== page.seq) return;
-    if (exact.error) { showError(exact); page.busy = false; return; }
+    if (exact.error) { if (!exact.stale) showError(exact); page.busy = false; return; }
     draw(exact);
     await nextFrame();
     const exactMs = performance.now() - t1;
