@@ -338,7 +338,7 @@ class EnsembleJob:
                 self._cancel.set()
             cancel = self._cancel = threading.Event()
             self.state = {"status": "running", "done": 0, "total": n, "query": query}
-        threading.Thread(target=self._run, args=(scenario, until, n, seed, query, cancel, lock),
+        threading.Thread(target=self._run, args=(scenario, until, n, seed, cancel, lock),
                          daemon=True).start()
 
     def status(self) -> dict[str, Any]:
@@ -350,17 +350,14 @@ class EnsembleJob:
             if cancel is self._cancel:
                 self.state.update(changes)
 
-    def _run(self, scenario: Scenario, until: float, n: int, seed: int, query: str,
-             cancel: threading.Event, lock: threading.RLock) -> None:
-        from ..scenarios.ensemble import EnsembleError
-        from ..scenarios.ensemble import Settings as EnsembleSettings
+    def _run(self, scenario: Scenario, until: float, n: int, seed: int, cancel: threading.Event,
+             lock: threading.RLock) -> None:
+        from ..scenarios.ensemble import EnsembleError, run_chunk
 
         done = 0
 
         def runner(scenario_: Scenario, chunk: Any, settings: Any) -> dict[str, Any]:
             nonlocal done
-            from ..scenarios.ensemble import run_chunk
-
             if cancel.is_set():
                 raise Cancelled("replaced by a newer ensemble")
             with lock:  # between chunks, slider runs get their turn
@@ -405,6 +402,5 @@ def fan(ds) -> dict[str, Any]:
     table = summary_table(ds, ["run_1e28_year", "run_1e30_year", "automation_20_year", "automation_100_year",
                                "takeoff_automation_years", "blowup_year"])
     out["milestones"] = table[["metric", "p10", "p50", "p90", "reached"]].values.tolist()
-    blew = float(np.mean(~np.isnan(ds["blowup_time"].values)))
-    out["blowup_share"] = blew
+    out["blowup_share"] = float(np.mean(~np.isnan(ds["blowup_time"].values)))
     return out

@@ -15,7 +15,6 @@ import multiprocessing
 import signal
 import threading
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from typing import Any
 
@@ -55,7 +54,17 @@ class ExactWorker:
         self.scenario = scenario
         self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
                                         initargs=(scenario,))
-        self.pool.submit(int)  # spawn it now: importing aiscale and building the model take a second or two
+        # Spawn it now (importing aiscale and building the model take a second or two), with
+        # SIGINT ignored from its first instruction: Ctrl-C reaches the whole process group.
+        try:
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:  # not the main thread: leave the handler alone
+            previous = None
+        try:
+            self.pool.submit(int)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
         self.lock = threading.Lock()
         self.pending: Future | None = None
 
@@ -78,4 +87,4 @@ class ExactWorker:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-__all__ = ["ExactWorker", "Stale", "BrokenProcessPool"]
+__all__ = ["ExactWorker", "Stale"]

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,7 +28,8 @@ def served():
     """`aiscale playground --no-browser --port 0` in a process of its own."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     process = subprocess.Popen([sys.executable, "-m", "aiscale.cli", "playground", "--no-browser", "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               start_new_session=True)  # its own process group, as in a terminal
     line = process.stdout.readline()
     assert line.startswith("aiscale playground: http://127.0.0.1:"), line + process.stderr.read()
     url = line.split()[2]
@@ -68,10 +70,17 @@ def test_the_server_serves_the_page_and_its_api_and_stops_on_ctrl_c(served):
     assert request(url, path="/static/../session.py")[0] == 404
     assert request(url, path="/api/config", host="evil.example:80")[0] == 403  # DNS rebinding
 
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=20)
+    status, _, run = request(url, "POST", "/api/run", {"scenario": "pause", "until": 2040, "exact": True})
+    assert status == 200 and json.loads(run)["phase"] == "exact"  # from the worker process
+
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal: the server and its worker
+    out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert out.strip().endswith("aiscale playground: stopped") and err == ""
+    with pytest.raises(ProcessLookupError):  # the worker is gone too
+        for _ in range(50):
+            os.killpg(process.pid, 0)
+            time.sleep(0.1)
 
 
 def test_a_busy_port_is_one_line_and_exit_code_2(capsys):
