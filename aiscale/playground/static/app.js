@@ -37,10 +37,16 @@
   const humane = (name) => name.replace(/_/g, " ");
   const nextFrame = () => new Promise((r) => requestAnimationFrame(() => r()));
 
+  const GONE = {error: "the playground's server does not answer: is aiscale playground still running?",
+                control: null};
   async function post(path, body) {
-    const response = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"},
-                                        body: JSON.stringify(body)});
-    return response.json();
+    try {
+      const response = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"},
+                                          body: JSON.stringify(body)});
+      return await response.json();
+    } catch (e) {
+      return GONE;
+    }
   }
 
   // ------------------------------------------------------------------ settings <-> address
@@ -401,7 +407,8 @@
     bar.hidden = false; bar.max = MEMBERS; note.className = "";
     const t0 = performance.now();
     for (;;) {
-      const st = await (await fetch("api/ensemble")).json();
+      let st;
+      try { st = await (await fetch("api/ensemble")).json(); } catch (e) { st = {status: "error", error: GONE.error}; }
       bar.value = st.done || 0;
       note.textContent = `${st.done || 0} / ${st.total || MEMBERS} runs`;
       if (st.status === "done") {
