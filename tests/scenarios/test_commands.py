@@ -61,21 +61,6 @@ def test_sensitivity_prints_ranked_indices(tmp_path, capsys):
     assert list(pd.read_csv(out_csv)["parameter"])[0] in ("max_frontier_cluster_share", "hbm_lead_years")
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["ensemble", "-n", "0"], "-n must be at least 1"),
-    (["ensemble", "--dt", "0.3"], "--dt must divide 0.25"),
-    (["ensemble", "-n", "4", "--out", "x.csv"], "give a NetCDF file name ending in .nc"),
-    (["ensemble", "basline"], "unknown scenario 'basline' (did you mean: baseline?)"),
-    (["sensitivity", "--output", "year_1e28"], "unknown output metric 'year_1e28'"),
-    (["compare", "baseline", "nowhere.toml"], "no scenario file"),
-    (["run", "--scenario", "pasue"], "did you mean: pause?"),
-])
-def test_user_errors_exit_2_with_one_line(argv, message, capsys):
-    assert main(argv) == 2
-    err = capsys.readouterr().err.strip()
-    assert message in err and len(err.splitlines()) == 1
-
-
 def test_an_unreachable_scheduler_leaves_no_output(tmp_path, capsys, monkeypatch):
     from aiscale.scenarios import ensemble
 
