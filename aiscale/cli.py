@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import textwrap
 import warnings
@@ -54,7 +55,7 @@ EXAMPLES = {
   aiscale loops --until 2040 --plot --out out/loops   # causal loop diagram, dominance, sectors
   aiscale loops pause --until 2040            # the loops of a scenario""",
     "export": """examples:
-  aiscale export xmile --out aiscale.xmile    # for Stella, Vensim (via XMILE) or PySD
+  aiscale export xmile --out my-model.xmile   # for Stella, Vensim (via XMILE) or PySD
   aiscale export xmile --dt 0.0625 --until 2040
   aiscale export xmile pause --out pause.xmile   # a scenario's parameters and interventions""",
     "report": """examples:
@@ -163,10 +164,13 @@ Run 'aiscale VERB --help' for the options and examples of each verb.""",
     export = verb("export", "export the model to another tool's format")
     export.add_argument("format", choices=("xmile",), help="file format")
     add_scenario_arguments(export)
-    export.add_argument("--out", type=Path, default=Path("aiscale.xmile"), help="output file")
+    export.add_argument("--out", type=Path, default=Path("aiscale-model.xmile"),
+                        help="output file (default aiscale-model.xmile: PySD writes its translation beside it as "
+                             "aiscale-model.py, which cannot shadow the aiscale package)")
     export.add_argument("--dt", type=positive_float, default=1 / 32, help="Euler time step in the file (years)")
-    export.add_argument("--start", type=year, default=2012.0)
-    export.add_argument("--until", type=year, default=2060.0)
+    export.add_argument("--start", type=year, default=2012.0, help="first year (default 2012)")
+    export.add_argument("--until", type=year,
+                        help=f"last year (default {EXPORT_END:g}, or the last whole year before the run blows up)")
 
     from .scenarios.commands import add_verbs as scenario_verbs
     scenario_verbs(add)
@@ -265,6 +269,7 @@ def _stages(args: argparse.Namespace, names: Sequence[str]):
 RUN_OUTPUTS = ("timeseries.csv", "timeseries.parquet", "metadata.json", "variables.csv", "trajectory.png",
                "trajectory.svg", "binding_constraints.png", "binding_constraints.svg")
 SAVE_STEP = 0.25  # years between the saved points of a run (quarterly)
+EXPORT_END = 2060.0
 
 
 def _check_years(args: argparse.Namespace, start: float | None = None) -> None:
@@ -521,19 +526,40 @@ def _loop_figures(model, named, dominance, names: dict, out: Path) -> list[Path]
 def _export(args: argparse.Namespace) -> None:
     from .stocks_flows.xmile import export_xmile
 
-    if args.until <= args.start:
-        raise UserError(f"--until ({args.until:g}) must be after --start ({args.start:g})")
-    steps = (args.until - args.start) / args.dt
+    until = EXPORT_END if args.until is None else args.until
+    if until <= args.start:
+        raise UserError(f"--until ({until:g}) must be after --start ({args.start:g})")
+    steps = (until - args.start) / args.dt
     if abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
-        raise UserError(f"--until - --start ({args.until - args.start:g} years) must be a whole number of "
+        raise UserError(f"--until - --start ({until - args.start:g} years) must be a whole number of "
                         f"--dt steps ({args.dt:g})")
     check_output_file(args.out, "--out")
-    with _stages(args, ["build model", "export"]) as stage:
+    note = ""
+    with _stages(args, ["build model", "simulate", "export"]) as stage:
         stage("build model")
         model, _ = _model_and_name(args, args.scenario)
+        stage("simulate")
+        blowup = _euler_blowup(model, args.start, until, args.dt)
+        if blowup is not None:
+            if args.until is None:  # stop before it: tools computing in Python floats overflow past it
+                until = float(math.floor(blowup)) if math.floor(blowup) > args.start else args.start + args.dt
+                note = f"; ends at {until:g}, before the run's blow-up at {blowup:.1f} (--until to go further)"
+            else:
+                note = (f"; note: the run blows up at {blowup:.1f}, after which tools that compute in Python "
+                        "floats (PySD) overflow")
         stage("export")
-        export_xmile(model, args.out, start=args.start, stop=args.until, dt=args.dt)
-    _say(args, f"wrote {args.out} (XMILE 1.0, Euler dt = {args.dt:g} year)")
+        export_xmile(model, args.out, start=args.start, stop=until, dt=args.dt)
+    _say(args, f"wrote {args.out} (XMILE 1.0, Euler dt = {args.dt:g} year, {args.start:g}-{until:g}{note})")
+
+
+def _euler_blowup(model, start: float, stop: float, dt: float) -> float | None:
+    """When the exported model's own Euler run (the arithmetic Stella, Vensim and PySD
+    do) blows up before ``stop``, or None."""
+    from .model import simulate_baseline
+    from .scenarios.metrics import STOPPING_KINDS
+
+    result = simulate_baseline(model, start=start, stop=stop, method="euler", dt=dt, saveper=dt)
+    return next((e.time for e in result.events if e.kind in STOPPING_KINDS), None)
 
 
 def _report(args: argparse.Namespace) -> None:

@@ -123,6 +123,7 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for block in re.findall(r"```python\n(.*?)```", README, re.S):
         exec(compile(block, "README.md", "exec"), {})
+    assert not (tmp_path / "aiscale.py").exists()  # it would shadow the package on the next run here
 
 
 def test_every_aiscale_command_in_the_readme_parses():

@@ -28,6 +28,7 @@ def add_compute(m: Model) -> None:
 
     @m.auxiliary("USD/year")
     def chip_spending_usd_per_year(ai_spending_usd_per_year, chip_share_of_spending):
+        """AI spending that goes to accelerators (the rest: datacenters, power, staff)."""
         return ai_spending_usd_per_year * chip_share_of_spending
 
     @m.flow("FLOP/s/year")
@@ -45,6 +46,7 @@ def add_compute(m: Model) -> None:
 
     @m.flow("FLOP/s/year")
     def supply_potential_additions_flop_per_s_per_year(accelerator_output_flop_per_s_per_year):
+        """What the fleet would gain if every accelerator made were bought (no budget limit)."""
         return accelerator_output_flop_per_s_per_year
 
     _add_fleet(m, "gpu_fleet_flop_per_s", "fleet_additions_flop_per_s_per_year",
@@ -57,6 +59,7 @@ def add_compute(m: Model) -> None:
     @m.auxiliary("1/year")
     def fleet_growth_rate_per_year(fleet_additions_flop_per_s_per_year, gpu_fleet_retirement,
                                    gpu_fleet_flop_per_s):
+        """Net relative growth of the accelerator fleet (additions minus retirements, per unit of fleet)."""
         return (fleet_additions_flop_per_s_per_year - gpu_fleet_retirement) / gpu_fleet_flop_per_s
 
     # ---------------------------------------------------------------- power
@@ -65,6 +68,7 @@ def add_compute(m: Model) -> None:
 
     @m.flow("FLOP/J/year")
     def energy_efficiency_improvement(flop_per_joule, energy_efficiency_growth_per_year):
+        """Growth of datacenter FLOP per joule at its historical rate."""
         return flop_per_joule * energy_efficiency_growth_per_year
 
     @m.auxiliary("W")
@@ -100,13 +104,16 @@ def add_compute(m: Model) -> None:
 
     @m.auxiliary("FLOP/s")
     def experiment_compute_flop_per_s(usable_fleet_flop_per_s, experiment_share_of_fleet):
+        """Fleet compute used for research experiments (the experiment share of the usable fleet)."""
         return usable_fleet_flop_per_s * experiment_share_of_fleet
 
     @m.auxiliary("FLOP/s")
     def inference_compute_flop_per_s(usable_fleet_flop_per_s, training_share_of_fleet,
                                      experiment_share_of_fleet):
+        """Fleet compute serving inference: what training and experiments leave."""
         return usable_fleet_flop_per_s * (1 - training_share_of_fleet - experiment_share_of_fleet)
 
     @m.auxiliary("FLOP/s")
     def research_inference_flop_per_s(usable_fleet_flop_per_s, research_inference_share_of_fleet):
+        """Inference compute running AI research assistants (the research share of the usable fleet)."""
         return usable_fleet_flop_per_s * research_inference_share_of_fleet

@@ -23,6 +23,7 @@ def add_data(m: Model) -> None:
 
     @m.flow("token/year")
     def web_text_growth(human_text_stock_tokens, web_growth_per_year):
+        """New human-written text published on the web each year."""
         return human_text_stock_tokens * web_growth_per_year
 
     @m.auxiliary("token")
@@ -45,10 +46,12 @@ def add_data(m: Model) -> None:
 
     @m.flow("token/year")
     def synthetic_data_generation(inference_tokens_per_year, synthetic_usable_fraction):
+        """Synthetic tokens good enough to train on: the usable fraction of all inference output."""
         return inference_tokens_per_year * synthetic_usable_fraction
 
     @m.flow("token/year")
     def synthetic_data_obsolescence(synthetic_data_stock_tokens, synthetic_data_lifetime_years):
+        """Synthetic data dropping out of use at the end of its lifetime (first-order)."""
         return synthetic_data_stock_tokens / synthetic_data_lifetime_years
 
     @m.auxiliary("token/year")
@@ -84,4 +87,5 @@ def add_data(m: Model) -> None:
     @m.auxiliary("token")
     def unique_tokens_used_by_largest_run(largest_model_parameters, tokens_per_parameter_with_repetition,
                                           data_epochs):
+        """Distinct tokens the largest run trains on: its Chinchilla tokens divided by the epochs over the data."""
         return largest_model_parameters * tokens_per_parameter_with_repetition / data_epochs

@@ -31,6 +31,7 @@ def add_economy(m: Model) -> None:
 
     @m.flow("USD/year/year")
     def gwp_growth(gwp_usd_per_year, gwp_growth_rate_per_year):
+        """Change of gross world product per year (its growth rate times its level)."""
         return gwp_usd_per_year * gwp_growth_rate_per_year
 
     # ---------------------------------------------------------------- revenue
@@ -73,6 +74,7 @@ def add_economy(m: Model) -> None:
 
     @m.auxiliary("dimensionless")
     def revenue_per_dollar_spent(ai_revenue_usd_per_year, ai_spending_usd_per_year):
+        """AI revenue per dollar of AI spending: what investors watch for a payback."""
         return ai_revenue_usd_per_year / ai_spending_usd_per_year
 
     @m.flow("1/year")
@@ -97,6 +99,7 @@ def add_economy(m: Model) -> None:
 
     @m.auxiliary("dimensionless")
     def ai_spending_share_of_gwp(ai_spending_usd_per_year, gwp_usd_per_year):
+        """AI spending as a share of gross world product."""
         return ai_spending_usd_per_year / gwp_usd_per_year
 
     @m.auxiliary("dimensionless")

@@ -66,6 +66,7 @@ def add_semiconductors(m: Model) -> None:
 
     @m.auxiliary("wafer/year")
     def cowos_demand_wafers_per_year(accelerator_demand_chips_per_year, chips_per_cowos_wafer):
+        """CoWoS packaging wafers that accelerator demand calls for."""
         return accelerator_demand_chips_per_year / chips_per_cowos_wafer
 
     @m.auxiliary("chip/year")
@@ -82,6 +83,7 @@ def add_semiconductors(m: Model) -> None:
 
     @m.auxiliary("chip/year")
     def memory_limited_chips_per_year(hbm_capacity_chips_per_year):
+        """Accelerators the HBM memory supply can equip each year."""
         return hbm_capacity_chips_per_year
 
     @m.auxiliary("chip/year")
@@ -93,6 +95,7 @@ def add_semiconductors(m: Model) -> None:
 
     @m.auxiliary("FLOP/s/year")
     def accelerator_output_flop_per_s_per_year(accelerator_output_chips_per_year, flop_per_s_per_chip):
+        """Peak FLOP/s of the accelerators produced each year (chips made times FLOP/s per chip)."""
         return accelerator_output_chips_per_year * flop_per_s_per_chip
 
     @m.auxiliary("chip/year")
@@ -117,6 +120,7 @@ def add_semiconductors(m: Model) -> None:
     @m.flow("FLOP/s/chip/year")
     def chip_performance_improvement(flop_per_s_per_chip, chip_performance_growth_per_year,
                                      hardware_progress_multiplier):
+        """Growth of peak FLOP/s per accelerator: the historical trend, sped up by AI-accelerated hardware research."""
         return flop_per_s_per_chip * chip_performance_growth_per_year * hardware_progress_multiplier
 
     @m.auxiliary("1/year")
@@ -126,9 +130,11 @@ def add_semiconductors(m: Model) -> None:
 
     @m.flow("FLOP/s/USD/year")
     def price_performance_improvement(flop_per_s_per_usd, hardware_progress_rate_per_year):
+        """Growth of FLOP/s bought per dollar of accelerator, at the hardware progress rate."""
         return flop_per_s_per_usd * hardware_progress_rate_per_year
 
     @m.auxiliary("USD/chip")
     def accelerator_price_usd(flop_per_s_per_chip, flop_per_s_per_usd):
+        """Price of one accelerator: its FLOP/s divided by FLOP/s per dollar."""
         return flop_per_s_per_chip / flop_per_s_per_usd
 

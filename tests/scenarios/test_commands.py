@@ -32,7 +32,8 @@ def test_compare_prints_a_table_and_writes_csv_and_figures(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "largest run >= 1e+28 FLOP" in out and "baseline" in out and "pause" in out
     table = pd.read_csv(tmp_path / "compare.csv", index_col="key")
-    assert list(table.columns) == ["metric", "baseline", "pause"]
+    assert list(table.columns) == ["metric", "unit", "baseline", "pause"]
+    assert table.loc["run_1e28_year", "unit"] == "year"
     assert float(table.loc["run_1e28_year", "pause"]) > float(table.loc["run_1e28_year", "baseline"])
     timeline = pd.read_csv(tmp_path / "binding_timeline.csv")
     assert "policy" in set(timeline.loc[timeline["scenario"] == "pause", "constraint"])
