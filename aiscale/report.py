@@ -8,7 +8,8 @@ base64 PNG. Sections (``id`` in :data:`SECTIONS`): the milestones of the first
 scenario, the scenarios compared, binding constraints, the shipped calibration (read
 from ``aiscale/data/calibrated.json``; no fit is run), a Monte Carlo ensemble of the
 first scenario when asked, the feedback loops (polarity, dominance, the causal loop
-diagram, the sector diagram) and every parameter with its source.
+diagram, the sector diagram), the limitations of all this, and every parameter with its
+source.
 
 :func:`gather` runs what the report needs (:class:`ReportData`); :func:`render`
 turns that into HTML; :func:`write_report` does both and writes atomically.
@@ -32,6 +33,7 @@ from . import __version__
 SECTIONS = (("milestones", "Milestones"), ("comparison", "Scenario comparison"),
             ("binding", "Binding constraints"), ("calibration", "Calibration against history"),
             ("ensemble", "Monte Carlo ensemble"), ("loops", "Feedback loops and structure"),
+            ("limitations", "Limitations: what this report cannot tell you"),
             ("parameters", "Parameters and sources"))
 STAGES = ("run scenarios", "analyse loops", "calibration", "ensemble", "draw figures", "write")
 CSS = """
@@ -295,6 +297,55 @@ def loops_section(data: ReportData) -> str:
     return section("loops", "Feedback loops and structure", *parts)
 
 
+def limitations_section(data: ReportData) -> str:
+    """What the numbers above rest on and where they stop meaning much; the specifics
+    (end of the data, blow-up, worst-fitting series, poorly identified parameters) are
+    read from this report's runs and the shipped calibration."""
+    from .plots import end_of_data
+    from .scenarios.metrics import run_metrics
+
+    end = end_of_data()
+    items = [f"Everything after {end:g} is projection. The model is fitted to eight yearly series up to "
+             f"{end - 1:g} (the calibration section); the figures mark that year with a dotted line "
+             "(data | projection). Before it, the curves are the model's fit, not the data.",
+             "The structure is a choice: one global frontier, no strategic competition between labs or states, "
+             "policy only through the scenario levers, and functional forms (CES research production, "
+             "log-linear automation, Chinchilla data needs) taken from the literature cited in the parameter "
+             "table. Other structures fit the same history and project differently; the ensemble does not cover "
+             "that."]
+    blowups = {label: run_metrics(r)["blowup_year"] for label, r in data.comparison.results.items()}
+    blown = {label: year for label, year in blowups.items() if np.isfinite(year)}
+    if blown:
+        items.append("A finite-time blow-up ends " + ", ".join(f"{label} at {year:.1f}" for label, year in
+                                                                blown.items())
+                     + ": full automation feeds hardware and algorithmic progress until growth rates pass the "
+                       "model's bound, and the run is stopped there. That is the model leaving its domain: "
+                       "physical limits the equations leave out bind first. Milestones within a few years of "
+                       "the blow-up depend mostly on the functional forms.")
+    statistics = pd.DataFrame(data.calibration.get("statistics", []))
+    if len(statistics) and "rms_log10" in statistics:
+        worst = statistics.sort_values("rms_log10").iloc[-1]
+        items.append(f"The fit is uneven: {worst['series']} is off by {worst['rms_log10']:.2f} orders of "
+                     "magnitude (RMS, log10), the worst series; its parameters carry that error into the "
+                     "projections.")
+    pairs = data.calibration.get("poorly_identified", [])
+    if pairs:
+        items.append("Poorly identified: " + "; ".join(f"{p['a']} and {p['b']} (posterior correlation "
+                                                       f"{p['correlation']:+.2f})" for p in pairs)
+                     + ". The data constrain only a combination of each pair.")
+    items += ["Uncertainty bands are parameter uncertainty only, within the documented ranges: the posterior "
+              "intervals of the calibration (short MCMC chains: read them as indicative) and the ensemble's "
+              "three-point marginals. Structural uncertainty and data errors are not in them.",
+              "Loop dominance (Loops that Matter) is computed among the named loops only, not all loops in the "
+              "equations, and min() switches between constraints turn loops on and off abruptly: read the "
+              "dominance periods as indicative.",
+              "Numbers are rounded for display; single runs use an adaptive solver (relative tolerance 1e-6) and "
+              "ensembles fixed-step RK4 (quarter-year steps, milestones within about 0.03 years of the adaptive "
+              "solver on the built-in scenarios)."]
+    return section("limitations", "Limitations: what this report cannot tell you",
+                   "<ul>" + "".join(f"<li>{esc(item)}</li>" for item in items) + "</ul>")
+
+
 def parameters_section(data: ReportData) -> str:
     from .model import parameter_table
 
@@ -317,7 +368,7 @@ def render(data: ReportData, stage: Callable[[str], None] = lambda name: None) -
     stage("draw figures")
     builders = {"milestones": milestones_section, "comparison": comparison_section, "binding": binding_section,
                 "calibration": calibration_section, "ensemble": ensemble_section, "loops": loops_section,
-                "parameters": parameters_section}
+                "limitations": limitations_section, "parameters": parameters_section}
     present = [(key, title) for key, title in SECTIONS if key != "ensemble" or data.ensemble is not None]
     body = [builders[key](data) for key, _ in present]
     nav = "<nav><ul>" + "".join(f'<li><a href="#{key}">{esc(title)}</a></li>' for key, title in present) + "</ul></nav>"
@@ -331,8 +382,9 @@ def render(data: ReportData, stage: Callable[[str], None] = lambda name: None) -
                           "A system-dynamics model of AI scaling; every number below comes from the model "
                           "and its shipped, sourced parameters.", "meta")
               + nav + "</header>")
-    footer = ("<footer>" + esc(f"aiscale {__version__}; history: Epoch AI and others (see the parameters "
-                               "section and aiscale/data/history/MANIFEST.csv)") + "</footer>")
+    footer = ("<footer>" + esc(f"aiscale {__version__}. Observations (calibration section only): Epoch AI, "
+                               "company filings and trade press (aiscale/data/history/MANIFEST.csv); everything "
+                               "else is model output from the sourced parameters.") + "</footer>")
     return head + header + "\n" + "\n".join(body) + "\n" + footer + "\n</body>\n</html>\n"
 
 

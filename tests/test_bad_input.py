@@ -90,6 +90,8 @@ CASES = [
     ("report --ensemble -1", "argument --ensemble: must be a whole number >= 0, not -1"),
     ("report --seed -3", "argument --seed: must be a whole number >= 0"),
     ("report --until nan", "argument --until: must be a finite number"),
+    ("report --until 2000", "--until (2000) must be after --start (2012)"),
+    ("report pasue", "unknown scenario 'pasue' (did you mean: pause?)"),
     ("calibrate --until 2020.5", "argument --until: must be a whole year, not 2020.5"),
     ("calibrate --steps -1", "argument --steps: must be a whole number >= 0"),
     ("calibrate --walkers 0", "argument --walkers: must be a whole number >= 1"),
