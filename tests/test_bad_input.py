@@ -10,6 +10,7 @@ command line here too.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -17,11 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from aiscale.calibration.history import history_dir
 from aiscale.cli import main
 from tests.scenarios.test_scenario_files import BAD as SCENARIO_TEXTS
 
 FILES = {
     "binary.toml": bytes(range(128, 256)) * 3,
+    "binary.csv": bytes(range(128, 256)) * 3,
     "empty.toml": b"",
     "comments-only.toml": b"# nothing but a comment\n",
     "nan-parameter.toml": b'name = "x"\n[parameters]\nfab_construction_years = nan\n',
@@ -45,6 +48,7 @@ FILES = {
     "a-file": b"a file where a directory should be\n",
     "mixed/notes.txt": b"somebody's notes\n",
     "baseline/README": b"a folder named like a built-in scenario\n",
+    "history/hyperscaler_capex.csv": bytes(range(128, 256)),
 }
 FILES.update({f"scenario-{k}.toml": ('name = "bad"\n' + textwrap.dedent(text)).encode()
               for k, (_, text, _) in enumerate(SCENARIO_TEXTS)})
@@ -96,6 +100,14 @@ CASES = [
     ("calibrate --steps -1", "argument --steps: must be a whole number >= 0"),
     ("calibrate --walkers 0", "argument --walkers: must be a whole number >= 1"),
     ("calibrate --seed nan", "argument --seed: not a whole number: 'nan'"),
+    *[(f"calibrate --screen 0 --steps 0 --no-plots --out {{in}}/cal {argv}", message) for argv, message in (
+        ("--params reinvestment_rate", "unknown parameter 'reinvestment_rate' (did you mean: reinvestment_ratio"),
+        ("--until 2030", "no observations after 2030"),
+        ("--until 2000", "no observations up to 2000"),
+        ("--data no/such/dir", "history directory not found: no/such/dir"),
+        ("--data {in}/binary.csv", "binary.csv: not a text (UTF-8) CSV file"),
+        ("--data {in}/binary.toml", "binary.toml: give a directory of raw history files or an observations"),
+        ("--data {in}/history", "hyperscaler_capex.csv: not a text (UTF-8) CSV file"))],
     # --set
     ("run --set fab_construction_years", "argument --set: expected NAME=VALUE"),
     ("run --set =3", "argument --set: expected NAME=VALUE"),
@@ -169,6 +181,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
     inputs = tmp_path / "in"
+    shutil.copytree(history_dir(), inputs / "history")  # FILES then spoils one of them
     for name, content in FILES.items():
         (inputs / name).parent.mkdir(parents=True, exist_ok=True)
         (inputs / name).write_bytes(content)
