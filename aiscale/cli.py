@@ -462,7 +462,7 @@ def _markdown(table) -> str:
 
 def _loops(args: argparse.Namespace) -> None:
     from .model import simulate_baseline
-    from .model.loops import name_loops
+    from .model.loops import family_dominance, name_loops
     from .stocks_flows.structure import LoopAnalysis, dominant_periods
 
     _check_years(args, start=2012.0)
@@ -484,12 +484,11 @@ def _loops(args: argparse.Namespace) -> None:
         loops = analysis.loops
         named = name_loops(loops)
         stage("dominance")
-        dominance = analysis.dominance(loops=[lp.id for _, lp in named]) if named else None
-        names = {lp.id: family.name for family, lp in named}
+        dominance = family_dominance(analysis) if named else None
         written: list[Path] = []
         if args.plot:
             stage("plot")
-            written = _loop_figures(model, named, dominance, names, args.out)
+            written = _loop_figures(model, named, dominance, args.out)
     counts = {p: sum(lp.polarity == p for lp in loops) for p in ("reinforcing", "balancing", "ambiguous",
                                                                   "undetermined")}
     _say(args, f"{len(loops)} feedback loops in the equations: " + ", ".join(f"{n} {p}" for p, n in counts.items())
@@ -497,9 +496,10 @@ def _loops(args: argparse.Namespace) -> None:
     for family, lp in named:
         _say(args, f"{lp.id:>6}  {lp.symbol:<3} {family.name:<26} {family.description}")
     if named:
-        _say(args, "\ndominant loop (Loops that Matter, among the named loops):")
-        for begin, end, loop_id in dominant_periods(dominance):
-            _say(args, f"  {begin:7.2f} - {end:7.2f}  {names.get(loop_id, loop_id)}")
+        _say(args, f"\ndominant feedback (Loops that Matter over all {sum(dominance.attrs['loops'].values())} loops "
+                   "of the main feedback structure, summed by family):")
+        for begin, end, family in dominant_periods(dominance):
+            _say(args, f"  {begin:7.2f} - {end:7.2f}  {family}")
     if written:
         _say(args, "\nwrote " + ", ".join(str(p) for p in written))
     if args.all:
@@ -508,17 +508,14 @@ def _loops(args: argparse.Namespace) -> None:
             _say(args, f"{lp.id:>6}  {lp.symbol:<3} {' -> '.join(lp.visible_variables)}")
 
 
-def _loop_figures(model, named, dominance, names: dict, out: Path) -> list[Path]:
+def _loop_figures(model, named, dominance, out: Path) -> list[Path]:
     """The causal loop diagram, loop dominance and the sector diagram."""
     from . import plots
-    from .model.loops import LOOP_FAMILIES
     from .model.sectors import sector_links
 
-    keys = {v for family in LOOP_FAMILIES for v in family.passes_through}
-    diagram = [(family.name, lp.symbol, plots.loop_path_signs(lp, keys)) for family, lp in named]
-    written = plots.save(plots.causal_loop_diagram(diagram, sorted(keys)), out, "causal_loop_diagram")
+    written = plots.save(plots.named_loop_diagram(named), out, "causal_loop_diagram")
     if dominance is not None:
-        written += plots.save(plots.loop_dominance(dominance, names), out, "loop_dominance")
+        written += plots.save(plots.loop_dominance(dominance, {}), out, "loop_dominance")
     written += plots.save(plots.sector_diagram(*sector_links(model)), out, "sectors")
     return written
 

@@ -197,7 +197,8 @@ def binding_constraint_timeline(result: Result, ax: plt.Axes | None = None) -> p
 # ---------------------------------------------------------------------- loops and structure
 @styled
 def loop_dominance(dominance: pd.DataFrame, names: dict[str, str]) -> plt.Figure:
-    """Relative loop scores over time (Loops that Matter), one line per loop."""
+    """Relative loop scores over time (Loops that Matter), one line per column: a loop
+    (labelled by ``names``) or a family of loops (columns named by family)."""
     fig, ax = plt.subplots(figsize=(10, 5), constrained_layout=True)
     scores = dominance.dropna(how="all").fillna(0.0)
     for loop_id in scores.columns:
@@ -243,6 +244,16 @@ def causal_loop_diagram(loops: Iterable[tuple[str, str, Sequence[tuple[str, str,
     ax.axis("off")
     _note(fig, STRUCTURE_NOTE)
     return fig
+
+
+def named_loop_diagram(named: Sequence[tuple[Any, Any]]) -> plt.Figure:
+    """The causal loop diagram of named loops (``(family, loop)`` pairs, families with
+    ``name`` and ``passes_through``) over the variables the families run through; a
+    family that names no such variable (it is defined by alternatives) is left out."""
+    keys = {v for family, _ in named for v in family.passes_through}
+    diagram = [(family.name, loop.symbol, loop_path_signs(loop, keys)) for family, loop in named
+               if family.passes_through]
+    return causal_loop_diagram(diagram, sorted(keys))
 
 
 def loop_path_signs(loop, keys: set[str]) -> list[tuple[str, str, str]]:

@@ -60,7 +60,7 @@ class ReportData:
     model: Any                      # the primary scenario's model
     loops: Any                      # LoopAnalysis of the primary run
     named_loops: list               # [(LoopFamily, Loop)]
-    dominance: pd.DataFrame         # relative scores of the named loops over time
+    dominance: pd.DataFrame         # relative scores of all loops over time, summed by family
     calibration: dict[str, Any]     # aiscale/data/calibrated.json
     history: pd.DataFrame           # the observations
     history_curves: dict[str, pd.DataFrame]  # the default model sampled by each series' rule
@@ -89,7 +89,7 @@ def gather(scenarios: Sequence[str | Path] = ("baseline",), start: float = 2012.
     from .calibration import SERIES, load_history
     from .calibration.series import run_curves
     from .model import build_model, calibration_info, simulate_baseline
-    from .model.loops import name_loops
+    from .model.loops import family_dominance, name_loops
     from .scenarios.compare import compare
     from .scenarios.scenario import base_model
     from .stocks_flows.structure import LoopAnalysis
@@ -104,7 +104,7 @@ def gather(scenarios: Sequence[str | Path] = ("baseline",), start: float = 2012.
     stage("analyse loops")
     analysis = LoopAnalysis(model, comparison.results[next(iter(comparison.results))])
     named = name_loops(analysis.loops)
-    dominance = analysis.dominance(loops=[lp.id for _, lp in named]) if named else pd.DataFrame()
+    dominance = family_dominance(analysis) if named else pd.DataFrame()
     stage("calibration")
     history = load_history()
     years = {name: list(range(2012, 2026)) for name in SERIES}
@@ -268,7 +268,6 @@ def ensemble_section(data: ReportData) -> str:
 
 def loops_section(data: ReportData) -> str:
     from . import plots
-    from .model.loops import LOOP_FAMILIES
     from .model.sectors import sector_links
     from .stocks_flows.structure import dominant_periods
 
@@ -277,21 +276,21 @@ def loops_section(data: ReportData) -> str:
                                                                   "undetermined")}
     named = pd.DataFrame([{"loop": lp.id, "polarity": f"{lp.symbol} ({lp.polarity})", "name": f.name,
                            "length": len(lp), "path": f.description} for f, lp in data.named_loops])
-    names = {lp.id: f.name for f, lp in data.named_loops}
-    periods = pd.DataFrame([{"from": round(a, 2), "to": round(b, 2), "dominant loop": names.get(i, i)}
-                            for a, b, i in dominant_periods(data.dominance)]) if len(data.dominance) else None
-    keys = {v for family in LOOP_FAMILIES for v in family.passes_through}
-    diagram = [(f.name, lp.symbol, plots.loop_path_signs(lp, keys)) for f, lp in data.named_loops]
+    periods = pd.DataFrame([{"from": round(a, 2), "to": round(b, 2), "dominant feedback": family}
+                            for a, b, family in dominant_periods(data.dominance)]) if len(data.dominance) else None
     links, stocks = sector_links(data.model)
     parts = [paragraph(f"{len(loops)} feedback loops in the equations: "
                        + ", ".join(f"{n} {p}" for p, n in counts.items())
                        + " (undetermined: never active in this run). The named loops:"),
              table(named, numeric=("length",))]
     if periods is not None and len(periods):
-        parts += ["<h3>Dominance (Loops that Matter, among the named loops)</h3>",
+        total = sum(data.dominance.attrs.get("loops", {}).values())
+        parts += [f"<h3>Dominance (Loops that Matter over all {total} loops of the main feedback structure, "
+                  "summed by family)</h3>",
                   table(periods, numeric=("from", "to")),
-                  figure(plots.loop_dominance(data.dominance, names), "Relative loop scores over time")]
-    parts += [figure(plots.causal_loop_diagram(diagram, sorted(keys)),
+                  figure(plots.loop_dominance(data.dominance, {}), "Relative loop scores over time, summed by "
+                         "family ('other loops': in no named family)")]
+    parts += [figure(plots.named_loop_diagram(data.named_loops),
                      "Causal loop diagram: link polarity (+/-) and loop polarity (R/B)"),
               figure(plots.sector_diagram(links, stocks), "The model's sectors and the influences between them")]
     return section("loops", "Feedback loops and structure", *parts)
@@ -336,9 +335,10 @@ def limitations_section(data: ReportData) -> str:
     items += ["Uncertainty bands are parameter uncertainty only, within the documented ranges: the posterior "
               "intervals of the calibration (short MCMC chains: read them as indicative) and the ensemble's "
               "three-point marginals. Structural uncertainty and data errors are not in them.",
-              "Loop dominance (Loops that Matter) is computed among the named loops only, not all loops in the "
-              "equations, and min() switches between constraints turn loops on and off abruptly: read the "
-              "dominance periods as indicative.",
+              "Loop dominance (Loops that Matter) sums every loop's score into the named family it runs "
+              "through (the first, if several; 'other loops' if none): a family is a way of reading, not a "
+              "mechanism of its own. min() switches between constraints turn loops on and off abruptly, so "
+              "short dominance periods are indicative.",
               "Numbers are rounded for display; single runs use an adaptive solver (relative tolerance 1e-6) and "
               "ensembles fixed-step RK4 (quarter-year steps, milestones within about 0.03 years of the adaptive "
               "solver on the built-in scenarios)."]

@@ -30,17 +30,21 @@ def start(args: list[str], cwd: Path) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
 
-def kill_at(proc: subprocess.Popen, delay: float, signum: int) -> set[int]:
-    """Send ``signum`` after ``delay`` seconds; return every descendant seen meanwhile."""
+def kill_at(proc: subprocess.Popen, delay: float, signum: int, after_workers: bool = False) -> set[int]:
+    """Send ``signum`` ``delay`` seconds after the start (or, with ``after_workers``,
+    after its worker processes appeared); return every descendant seen meanwhile."""
     seen: set[int] = set()
     parent = psutil.Process(proc.pid)
     deadline = time.monotonic() + delay
-    while time.monotonic() < deadline and proc.poll() is None:
+    while proc.poll() is None and (time.monotonic() < deadline or (after_workers and not seen)):
         try:
-            seen |= {c.pid for c in parent.children(recursive=True)}
+            children = {c.pid for c in parent.children(recursive=True)}
         except psutil.NoSuchProcess:
             break
-        time.sleep(0.05)
+        if after_workers and children and not seen:
+            deadline = time.monotonic() + delay
+        seen |= children
+        time.sleep(0.02)
     if proc.poll() is None:
         proc.send_signal(signum)
     proc.wait(timeout=60)
@@ -82,29 +86,44 @@ def test_killed_runs_and_ensembles_leave_no_orphans_and_no_stray_files(tmp_path)
               ("ensemble", signal.SIGTERM), ("ensemble", signal.SIGKILL), ("ensemble", signal.SIGKILL)]
     outcomes = []
     for verb, signum in trials:
-        delay = rng.uniform(0.3, 1.0) * duration[verb]
-        proc = start(commands[verb], tmp_path)
-        workers = kill_at(proc, delay, signum)
-        outcomes.append((verb, signum.name, round(delay, 2), proc.returncode))
-        assert_no_orphans(workers)
-        if signum == signal.SIGTERM:
-            # 143: caught, the work unwound; -15: before or after the work (imports, printing)
-            assert proc.returncode in (0, 128 + signal.SIGTERM, -signal.SIGTERM), proc.stderr.read()
-            assert not temporaries(tmp_path), temporaries(tmp_path)  # removed on the way out
-        remove_stale(out if verb == "run" else nc)  # what the next write to the same path does first
-        assert not temporaries(tmp_path), (verb, signum, delay, temporaries(tmp_path))
-        # each output is the previous version or the new one, never a mix
-        meta = json.loads((out / "metadata.json").read_text())
-        frame = pd.read_csv(out / "timeseries.csv", index_col="time")
-        assert frame.index[-1] == meta["metadata"]["stop"] in (2024, 2026)
-        assert {p.name for p in out.iterdir()} == {"timeseries.csv", "timeseries.parquet", "variables.csv",
-                                                   "metadata.json", "trajectory.png", "trajectory.svg",
-                                                   "binding_constraints.png", "binding_constraints.svg"}
-        import xarray as xr
+        # a run is killed anywhere in it; an ensemble once its workers run (or before)
+        for attempt in range(3):  # a kill that came after the end does not count: sooner
+            if verb == "run":
+                delay, after = rng.uniform(0.1, 0.9) * duration[verb] / 2 ** attempt, False
+            else:
+                delay, after = rng.uniform(0.0, 1.0) / 2 ** attempt, signum == signal.SIGKILL or rng.random() < 0.5
+            proc = start(commands[verb], tmp_path)
+            workers = kill_at(proc, delay, signum, after)
+            check_after_kill(proc, signum, workers, out, nc, tmp_path)
+            if proc.returncode != 0:
+                break
+        outcomes.append((verb, signum.name, round(delay, 2), proc.returncode, len(workers)))
+    killed = [o for o in outcomes if o[3] not in (0, -signal.SIGTERM)]
+    assert len(killed) >= 4, outcomes  # most kills landed mid-work
+    assert any(o[0] == "ensemble" and o[1] == "SIGKILL" and o[3] == -signal.SIGKILL and o[4] >= 2
+               for o in outcomes), outcomes  # an ensemble killed outright with its workers running
 
-        with xr.open_dataset(nc, engine="h5netcdf") as ds:
-            assert ds.sizes["run"] == 800
-    assert sum(code not in (0, -signal.SIGTERM) for *_, code in outcomes) >= 3, outcomes  # kills mid-work
+
+def check_after_kill(proc, signum, workers, out, nc, root) -> None:
+    assert_no_orphans(workers)
+    if signum == signal.SIGTERM:
+        # 143: caught, the work unwound; -15: before or after the work (imports, printing)
+        assert proc.returncode in (0, 128 + signal.SIGTERM, -signal.SIGTERM), proc.stderr.read()
+        assert not temporaries(root), temporaries(root)  # removed on the way out
+    remove_stale(out)  # what the next write to the same path does first
+    remove_stale(nc)
+    assert not temporaries(root), temporaries(root)
+    # each output is the previous version or the new one, never a mix
+    meta = json.loads((out / "metadata.json").read_text())
+    frame = pd.read_csv(out / "timeseries.csv", index_col="time")
+    assert frame.index[-1] == meta["metadata"]["stop"] in (2024, 2026)
+    assert {p.name for p in out.iterdir()} == {"timeseries.csv", "timeseries.parquet", "variables.csv",
+                                               "metadata.json", "trajectory.png", "trajectory.svg",
+                                               "binding_constraints.png", "binding_constraints.svg"}
+    import xarray as xr
+
+    with xr.open_dataset(nc, engine="h5netcdf") as ds:
+        assert ds.sizes["run"] == 800
 
 
 def test_sigterm_removes_temporaries_at_once_and_sigkill_leftovers_go_at_the_next_write(tmp_path):
