@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .inputs import (
-    OutputPathError,
     add_scenario_arguments,
     check_output_dir,
     check_output_file,
