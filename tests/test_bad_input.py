@@ -61,6 +61,8 @@ CASES = [
     ("frobnicate", "invalid choice: 'frobnicate'"),
     ("run --method Euler --dt 0.25", "argument --method: invalid choice: 'Euler'"),
     ("params --sector dat", "unknown sector 'dat'"),
+    ("playground --port -1", "--port must lie in [0, 65535], not -1"),
+    ("playground --port 70000", "--port must lie in [0, 65535], not 70000"),
     # NaN, infinity and out-of-range numbers, wherever a number is read
     ("run --until inf", "argument --until: must be a finite number, not 'inf'"),
     ("run --until nan", "argument --until: must be a finite number, not 'nan'"),
