@@ -10,15 +10,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import textwrap
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .inputs import (
+    add_scenario_arguments,
+    check_output_dir,
+    check_output_file,
+    count,
+    non_negative,
+    positive_float,
+    year,
+)
 from .stocks_flows import ModelError
+from .stocks_flows.integrate import ADAPTIVE_METHODS, FIXED_METHODS
+
+METHODS = (*ADAPTIVE_METHODS, *FIXED_METHODS)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,7 +42,8 @@ EXAMPLES = {
   aiscale run                                 # 2012-2060, prints milestones
   aiscale run --until 2040 --out out/run      # also writes timeseries.csv, .parquet, metadata.json
   aiscale run --out out/run --plot            # and the figures (PNG and SVG)
-  aiscale run --scenario pause                # a built-in scenario (aiscale scenarios) or a .toml file""",
+  aiscale run pause                           # a built-in scenario (aiscale scenarios) or a .toml file
+  aiscale run --set fab_construction_years=4 --set reinvestment_ratio=3   # parameters for this run""",
     "params": """examples:
   aiscale params                              # the parameter table on screen
   aiscale params --format csv > params.csv
@@ -36,10 +51,12 @@ EXAMPLES = {
     "loops": """examples:
   aiscale loops                               # named feedback loops, polarity, dominance
   aiscale loops --all                         # every loop the equations contain
-  aiscale loops --until 2040 --plot --out out/loops   # causal loop diagram, dominance, sectors""",
+  aiscale loops --until 2040 --plot --out out/loops   # causal loop diagram, dominance, sectors
+  aiscale loops pause --until 2040            # the loops of a scenario""",
     "export": """examples:
-  aiscale export xmile --out aiscale.xmile    # for Stella, Vensim (via XMILE) or PySD
-  aiscale export xmile --dt 0.0625 --until 2040""",
+  aiscale export xmile --out my-model.xmile   # for Stella, Vensim (via XMILE) or PySD
+  aiscale export xmile --dt 0.0625 --until 2040
+  aiscale export xmile pause --out pause.xmile   # a scenario's parameters and interventions""",
     "report": """examples:
   aiscale report --out report.html                          # the baseline, 2012-2060
   aiscale report baseline pause taiwan-shock --until 2045 --out report.html
@@ -53,6 +70,18 @@ loops and the parameter table with sources""",
 
 class UserError(Exception):
     """A problem with what the user asked for: exit code 2, one line."""
+
+
+class RunFailed(Exception):
+    """The work itself failed (e.g. the solver gave up): exit code 1, one line."""
+
+
+class Terminated(Exception):
+    """SIGTERM or SIGHUP: unwind (temporary files are removed) and exit 128 + signal."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 class Parser(argparse.ArgumentParser):
@@ -105,13 +134,18 @@ Run 'aiscale VERB --help' for the options and examples of each verb.""",
         return add(name, help, EXAMPLES.get(name))
 
     run = verb("run", "simulate the model and print its milestones")
-    run.add_argument("--start", type=float, default=2012.0, help="first year (default 2012)")
-    run.add_argument("--until", type=float, default=2060.0, help="last year (default 2060)")
-    run.add_argument("--out", type=Path, help="directory for timeseries.csv, timeseries.parquet, metadata.json")
-    run.add_argument("--method", default="RK45", help="solver: RK45 (default), DOP853, Radau, BDF, LSODA, euler, rk4")
-    run.add_argument("--dt", type=float, help="time step for euler/rk4 (years)")
+    add_scenario_arguments(run)
+    run.add_argument("--scenario", dest="scenario_option", metavar="SCENARIO",
+                     help="the same as the positional SCENARIO (kept for older scripts)")
+    run.add_argument("--start", type=year, default=2012.0, help="first year (default 2012)")
+    run.add_argument("--until", type=year, default=2060.0, help="last year (default 2060)")
+    run.add_argument("--out", type=Path, help="directory for timeseries.csv, timeseries.parquet, metadata.json "
+                                              "(replaced as a whole: a new directory, or an earlier run's)")
+    run.add_argument("--method", default="RK45", choices=METHODS, metavar="METHOD",
+                     help=f"solver: {', '.join(METHODS)} (default RK45)")
+    run.add_argument("--dt", type=positive_float,
+                     help="time step of the fixed-step methods euler and rk4 (years; must divide 0.25)")
     run.add_argument("--plot", action="store_true", help="also write figures (PNG and SVG) into --out")
-    run.add_argument("--scenario", help="a built-in scenario (see 'aiscale scenarios') or a scenario .toml file")
 
     params = verb("params", "print the parameters the model runs with (calibrated ones marked), units, ranges, "
                             "priors and sources")
@@ -119,18 +153,23 @@ Run 'aiscale VERB --help' for the options and examples of each verb.""",
     params.add_argument("--sector", help="only this sector's parameters")
 
     loops = verb("loops", "list the model's feedback loops, their polarity and dominance")
-    loops.add_argument("--until", type=float, default=2060.0, help="analyse the run up to this year")
+    add_scenario_arguments(loops)
+    loops.add_argument("--until", type=year, default=2060.0, help="analyse the run up to this year")
     loops.add_argument("--all", action="store_true", help="list every loop, not only the named ones")
     loops.add_argument("--plot", action="store_true",
-                       help="write the causal loop diagram, loop dominance and sector diagram figures")
-    loops.add_argument("--out", type=Path, default=Path("."), help="directory for --plot figures")
+                       help="write the causal loop diagram, loop dominance and sector diagram figures into --out")
+    loops.add_argument("--out", type=Path, help="directory for the --plot figures")
 
     export = verb("export", "export the model to another tool's format")
     export.add_argument("format", choices=("xmile",), help="file format")
-    export.add_argument("--out", type=Path, default=Path("aiscale.xmile"), help="output file")
-    export.add_argument("--dt", type=float, default=1 / 32, help="Euler time step in the file (years)")
-    export.add_argument("--start", type=float, default=2012.0)
-    export.add_argument("--until", type=float, default=2060.0)
+    add_scenario_arguments(export)
+    export.add_argument("--out", type=Path, default=Path("aiscale-model.xmile"),
+                        help="output file (default aiscale-model.xmile: PySD writes its translation beside it as "
+                             "aiscale-model.py, which cannot shadow the aiscale package)")
+    export.add_argument("--dt", type=positive_float, default=1 / 32, help="Euler time step in the file (years)")
+    export.add_argument("--start", type=year, default=2012.0, help="first year (default 2012)")
+    export.add_argument("--until", type=year,
+                        help=f"last year (default {EXPORT_END:g}, or the last whole year before the run blows up)")
 
     from .scenarios.commands import add_verbs as scenario_verbs
     scenario_verbs(add)
@@ -138,16 +177,18 @@ Run 'aiscale VERB --help' for the options and examples of each verb.""",
     from .calibration.command import add_arguments as calibrate_arguments
     calibrate_arguments(verb("calibrate", "fit parameters to history (MAP + MCMC posterior with priors) and backtest"))
 
+    from .playground.command import add_arguments as playground_arguments
+    playground_arguments(add)
+
     report = verb("report", "write one self-contained HTML report of scenarios")
-    report.add_argument("scenarios", nargs="*", metavar="SCENARIO",
-                        help="built-in names or .toml files (default: baseline); the first is analysed in full")
+    add_scenario_arguments(report, many="*")
     report.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file (default report.html)")
-    report.add_argument("--start", type=float, default=2012.0, help="first year (default 2012)")
-    report.add_argument("--until", type=float, default=2060.0, help="last year (default 2060)")
-    report.add_argument("--ensemble", type=int, default=0, metavar="N",
+    report.add_argument("--start", type=year, default=2012.0, help="first year (default 2012)")
+    report.add_argument("--until", type=year, default=2060.0, help="last year (default 2060)")
+    report.add_argument("--ensemble", type=non_negative, default=0, metavar="N",
                         help="also a Monte Carlo ensemble of N runs of the first scenario (default: none)")
-    report.add_argument("--seed", type=int, default=0, help="random seed of the ensemble (default 0)")
-    report.add_argument("--workers", type=int, help="local worker processes for the ensemble (default: one per core)")
+    report.add_argument("--seed", type=non_negative, default=0, help="random seed of the ensemble (default 0)")
+    report.add_argument("--workers", type=count, help="local worker processes for the ensemble (default: one per core)")
     report.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler for the ensemble, e.g. tcp://HOST:8786")
     return parser
 
@@ -159,9 +200,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     handler = {"run": _run, "params": _params, "loops": _loops, "export": _export,
-               "calibrate": _calibrate, "report": _report, **_scenario_handlers()}[args.verb]
+               "calibrate": _calibrate, "report": _report, "playground": _playground,
+               **_scenario_handlers()}[args.verb]
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _terminate_gracefully():
             if not args.debug:
                 warnings.simplefilter("ignore", RuntimeWarning)
             status = handler(args)  # None, or a non-zero exit status (aiscale check: 1 if a check fails)
@@ -173,13 +215,42 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"aiscale {args.verb}: interrupted", file=sys.stderr)
         return 130
-    except (UserError, ModelError, ValueError, OSError) as err:
+    except Terminated as err:
+        print(f"aiscale {args.verb}: terminated by signal {err.signum}", file=sys.stderr)
+        return 128 + err.signum
+    except (UserError, RunFailed, ModelError, ValueError, OSError, MemoryError, OverflowError) as err:
         if args.debug:
             raise
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        if isinstance(err, MemoryError):
+            message = f"out of memory ({message}): ask for less (fewer runs, a shorter horizon)"
         print(f"aiscale {args.verb}: error: {message}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(err, RunFailed) else 2
     return status or 0
+
+
+@contextmanager
+def _terminate_gracefully() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`Terminated` in the main thread, so that the
+    work unwinds like an interrupt: temporary files are removed, worker processes
+    stopped. (Python's default for SIGTERM is to die on the spot.)"""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Terminated(signum)
+
+    wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {s: signal.signal(s, handler) for s in wanted}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
 
 
 def _say(args: argparse.Namespace, text: str) -> None:
@@ -194,55 +265,136 @@ def _stages(args: argparse.Namespace, names: Sequence[str]):
     return stages(enabled(args.quiet), args.verb, names)
 
 
-def _run(args: argparse.Namespace) -> None:
-    from .model import build_model, simulate_baseline
-    from .scenarios.metrics import milestones_table
-    from .stocks_flows import atomic_write
+RUN_OUTPUTS = ("timeseries.csv", "timeseries.parquet", "metadata.json", "variables.csv", "trajectory.png",
+               "trajectory.svg", "binding_constraints.png", "binding_constraints.svg")
+SAVE_STEP = 0.25  # years between the saved points of a run (quarterly)
+EXPORT_END = 2060.0
 
-    if args.until <= args.start:
-        raise UserError(f"--until ({args.until:g}) must be after --start ({args.start:g})")
+
+def _check_years(args: argparse.Namespace, start: float | None = None) -> None:
+    start = args.start if start is None else start
+    if args.until <= start:
+        raise UserError(f"--until ({args.until:g}) must be after --start ({start:g})")
+    quarters = (args.until - start) / SAVE_STEP
+    if abs(quarters - round(quarters)) > 1e-9:
+        raise UserError(f"--until - --start ({args.until - start:g} years) must be a whole number of quarters "
+                        f"(the output step, {SAVE_STEP:g} year)")
+
+
+def _model_and_name(args: argparse.Namespace, ref: str | None):
+    """The model a verb runs: the default one, or a scenario's, with ``--set`` on top."""
+    from .model import build_model
+
+    model = build_model()
+    if ref is None and not args.overrides:
+        return model, "baseline"
+    from .scenarios import load_scenario
+
+    scenario = load_scenario(ref or "baseline", model).with_overrides(args.overrides, model)
+    return scenario.apply(model), scenario.name
+
+
+def _check_run_out(out: Path) -> None:
+    """``run --out`` replaces the directory as a whole: it must be new, empty, or hold only
+    what an earlier run wrote (so nobody's other files are lost)."""
+    check_output_dir(out, "--out")
+    if out.is_dir():
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in RUN_OUTPUTS and not p.name.startswith("."))
+        if foreign:
+            raise UserError(f"--out {out} holds files that 'aiscale run' did not write ({', '.join(foreign[:3])}"
+                            f"{', ...' if len(foreign) > 3 else ''}); the output directory is replaced as a whole, "
+                            "so give a new or empty directory")
+
+
+def _run(args: argparse.Namespace) -> None:
+    from .model import simulate_baseline
+    from .scenarios.metrics import milestones_table
+    from .stocks_flows import atomic_directory
+
+    ref = args.scenario
+    if args.scenario_option:
+        if ref and ref != args.scenario_option:
+            raise UserError(f"two scenarios ({ref!r} and --scenario {args.scenario_option!r}): give one")
+        ref = args.scenario_option
+    _check_years(args)
     if args.plot and args.out is None:
         raise UserError("--plot needs --out DIR for the figures")
-    kwargs = {"method": args.method}
-    if args.dt is not None:
-        kwargs.update(dt=args.dt, saveper=args.dt if 0.25 % args.dt else 0.25)
+    kwargs: dict = {"method": args.method}
+    if args.method in FIXED_METHODS:
+        if args.dt is None:
+            raise UserError(f"--method {args.method} needs a time step: --dt (e.g. --dt 0.03125)")
+        steps = SAVE_STEP / args.dt
+        if abs(steps - round(steps)) > 1e-9:
+            raise UserError(f"--dt must divide {SAVE_STEP:g} (e.g. 0.25, 0.125, 0.03125), not {args.dt:g}")
+        kwargs.update(dt=args.dt)
+    elif args.dt is not None:
+        raise UserError(f"--dt sets the step of the fixed-step methods (euler, rk4); {args.method} chooses its "
+                        "own steps: add --method rk4 (or euler), or leave --dt out")
+    if args.out is not None:
+        _check_run_out(args.out)
     names = ["build model", "simulate"] + (["write"] if args.out is not None else []) + (["plot"] if args.plot else [])
     with _stages(args, names) as stage:
         stage("build model")
-        model, name = build_model(), "baseline"
-        if args.scenario:
-            from .scenarios import load_scenario
-
-            scenario = load_scenario(args.scenario, model)
-            model, name = scenario.apply(model), scenario.name
+        model, name = _model_and_name(args, ref)
         stage("simulate")
         result = simulate_baseline(model, start=args.start, stop=args.until, **kwargs)
+        _check_solver(result)
         table = milestones_table(result)
         written: list[Path] = []
         if args.out is not None:
-            stage("write")
             out: Path = args.out
-            frame = result.frame
-            atomic_write(out / "timeseries.csv", lambda p: frame.to_csv(p))
-            atomic_write(out / "timeseries.parquet", lambda p: frame.to_parquet(p))
-            meta = {"metadata": result.metadata, "parameters": result.parameters,
-                    "events": [e.as_dict() for e in result.events],
-                    "stats": {k: v for k, v in result.stats.items() if k in ("method", "nfev", "steps", "status")},
-                    "milestones": table.to_dict(orient="records")}
-            atomic_write(out / "metadata.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2, default=str)))
-            written += [out / "timeseries.csv", out / "timeseries.parquet", out / "metadata.json"]
-        if args.plot:
-            stage("plot")
-            from . import plots
+            with atomic_directory(out) as tmp:
+                stage("write")
+                names = _write_run(result, table, tmp)
+                if args.plot:
+                    stage("plot")
+                    from . import plots
 
-            written += plots.save(plots.trajectory_panels(result, title=f"aiscale: {name}"), out, "trajectory")
-            written += plots.save(plots.binding_constraint_timeline(result), out, "binding_constraints")
+                    names += [p.name for p in plots.save(plots.trajectory_panels(result, title=f"aiscale: {name}"),
+                                                         tmp, "trajectory")]
+                    names += [p.name for p in plots.save(plots.binding_constraint_timeline(result), tmp,
+                                                         "binding_constraints")]
+            written = [out / n for n in names]
     _say(args, f"aiscale {__version__}: {name} {args.start:g}-{args.until:g} "
                f"({result.stats['method']}, {result.stats['nfev']} evaluations)\n")
     width = int(table["milestone"].str.len().max())
     _say(args, "\n".join(f"{m:<{width}}  {y}" for m, y in table.itertuples(index=False)))
     if written:
         _say(args, "\nwrote " + ", ".join(str(p) for p in written))
+
+
+def _check_solver(result) -> None:
+    """A solver that gave up is a failed run (exit code 1), not a blow-up of the model."""
+    failure = next((e for e in result.events if e.kind == "solver-failure"), None)
+    if failure is not None:
+        raise RunFailed(f"the {result.stats.get('method')} solver failed at {failure.time:.2f} ({failure.detail}); "
+                        "the model did not blow up there: try the default RK45, or --method rk4 --dt 0.03125")
+
+
+def _write_run(result, table, directory: Path) -> list[str]:
+    """A run's files (time series, column units and descriptions, metadata) in ``directory``."""
+    frame = result.frame
+    variables = _variables(frame)
+    frame.to_csv(directory / "timeseries.csv")
+    frame.to_parquet(directory / "timeseries.parquet")
+    variables.to_csv(directory / "variables.csv", index=False)
+    meta = {"metadata": result.metadata, "parameters": result.parameters,
+            "events": [e.as_dict() for e in result.events],
+            "stats": {k: v for k, v in result.stats.items() if k in ("method", "nfev", "steps", "status")},
+            "milestones": table.to_dict(orient="records"),
+            "units": dict(zip(variables["name"], variables["unit"]))}
+    (directory / "metadata.json").write_text(json.dumps(meta, indent=2, default=str))
+    return ["timeseries.csv", "timeseries.parquet", "variables.csv", "metadata.json"]
+
+
+def _variables(frame):
+    """One row per column of a run's frame: name, unit and description."""
+    import pandas as pd
+
+    units, docs = frame.attrs.get("units", {}), frame.attrs.get("descriptions", {})
+    return pd.DataFrame({"name": ["time", *frame.columns],
+                         "unit": [frame.attrs.get("time_unit", "year"), *(units.get(c, "") for c in frame.columns)],
+                         "description": ["simulation time", *(docs.get(c, "") for c in frame.columns)]})
 
 
 def parameter_listing() -> pd.DataFrame:
@@ -308,27 +460,34 @@ def _markdown(table) -> str:
 
 
 def _loops(args: argparse.Namespace) -> None:
-    from .model import build_model, simulate_baseline
-    from .model.loops import name_loops
+    from .model import simulate_baseline
+    from .model.loops import family_dominance, name_loops
     from .stocks_flows.structure import LoopAnalysis, dominant_periods
 
+    _check_years(args, start=2012.0)
+    if args.plot and args.out is None:
+        raise UserError("--plot needs --out DIR for the figures")
+    if args.out is not None and not args.plot:
+        raise UserError("--out is where --plot writes its figures: add --plot")
+    if args.out is not None:
+        check_output_dir(args.out, "--out")
     names = ["build model", "simulate", "find loops", "dominance"] + (["plot"] if args.plot else [])
     with _stages(args, names) as stage:
         stage("build model")
-        model = build_model()
+        model, _ = _model_and_name(args, args.scenario)
         stage("simulate")
         result = simulate_baseline(model, stop=args.until)
+        _check_solver(result)
         stage("find loops")
         analysis = LoopAnalysis(model, result)
         loops = analysis.loops
         named = name_loops(loops)
         stage("dominance")
-        dominance = analysis.dominance(loops=[lp.id for _, lp in named]) if named else None
-        names = {lp.id: family.name for family, lp in named}
+        dominance = family_dominance(analysis) if named else None
         written: list[Path] = []
         if args.plot:
             stage("plot")
-            written = _loop_figures(model, named, dominance, names, args.out)
+            written = _loop_figures(model, named, dominance, args.out)
     counts = {p: sum(lp.polarity == p for lp in loops) for p in ("reinforcing", "balancing", "ambiguous",
                                                                   "undetermined")}
     _say(args, f"{len(loops)} feedback loops in the equations: " + ", ".join(f"{n} {p}" for p, n in counts.items())
@@ -336,9 +495,10 @@ def _loops(args: argparse.Namespace) -> None:
     for family, lp in named:
         _say(args, f"{lp.id:>6}  {lp.symbol:<3} {family.name:<26} {family.description}")
     if named:
-        _say(args, "\ndominant loop (Loops that Matter, among the named loops):")
-        for begin, end, loop_id in dominant_periods(dominance):
-            _say(args, f"  {begin:7.2f} - {end:7.2f}  {names.get(loop_id, loop_id)}")
+        _say(args, f"\ndominant feedback (Loops that Matter over all {sum(dominance.attrs['loops'].values())} loops "
+                   "of the main feedback structure, summed by family):")
+        for begin, end, family in dominant_periods(dominance):
+            _say(args, f"  {begin:7.2f} - {end:7.2f}  {family}")
     if written:
         _say(args, "\nwrote " + ", ".join(str(p) for p in written))
     if args.all:
@@ -347,35 +507,55 @@ def _loops(args: argparse.Namespace) -> None:
             _say(args, f"{lp.id:>6}  {lp.symbol:<3} {' -> '.join(lp.visible_variables)}")
 
 
-def _loop_figures(model, named, dominance, names: dict, out: Path) -> list[Path]:
+def _loop_figures(model, named, dominance, out: Path) -> list[Path]:
     """The causal loop diagram, loop dominance and the sector diagram."""
     from . import plots
-    from .model.loops import LOOP_FAMILIES
     from .model.sectors import sector_links
 
-    keys = {v for family in LOOP_FAMILIES for v in family.passes_through}
-    diagram = [(family.name, lp.symbol, plots.loop_path_signs(lp, keys)) for family, lp in named]
-    written = plots.save(plots.causal_loop_diagram(diagram, sorted(keys)), out, "causal_loop_diagram")
+    written = plots.save(plots.named_loop_diagram(named), out, "causal_loop_diagram")
     if dominance is not None:
-        written += plots.save(plots.loop_dominance(dominance, names), out, "loop_dominance")
+        written += plots.save(plots.loop_dominance(dominance, {}), out, "loop_dominance")
     written += plots.save(plots.sector_diagram(*sector_links(model)), out, "sectors")
     return written
 
 
 def _export(args: argparse.Namespace) -> None:
-    from .model import build_model
     from .stocks_flows.xmile import export_xmile
 
-    if args.dt <= 0:
-        raise UserError(f"--dt must be positive, not {args.dt:g}")
-    if args.until <= args.start:
-        raise UserError(f"--until ({args.until:g}) must be after --start ({args.start:g})")
-    with _stages(args, ["build model", "export"]) as stage:
+    until = EXPORT_END if args.until is None else args.until
+    if until <= args.start:
+        raise UserError(f"--until ({until:g}) must be after --start ({args.start:g})")
+    steps = (until - args.start) / args.dt
+    if abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
+        raise UserError(f"--until - --start ({until - args.start:g} years) must be a whole number of "
+                        f"--dt steps ({args.dt:g})")
+    check_output_file(args.out, "--out")
+    note = ""
+    with _stages(args, ["build model", "simulate", "export"]) as stage:
         stage("build model")
-        model = build_model()
+        model, _ = _model_and_name(args, args.scenario)
+        stage("simulate")
+        blowup = _euler_blowup(model, args.start, until, args.dt)
+        if blowup is not None:
+            if args.until is None:  # stop before it: tools computing in Python floats overflow past it
+                until = float(math.floor(blowup)) if math.floor(blowup) > args.start else args.start + args.dt
+                note = f"; ends at {until:g}, before the run's blow-up at {blowup:.1f} (--until to go further)"
+            else:
+                note = (f"; note: the run blows up at {blowup:.1f}, after which tools that compute in Python "
+                        "floats (PySD) overflow")
         stage("export")
-        export_xmile(model, args.out, start=args.start, stop=args.until, dt=args.dt)
-    _say(args, f"wrote {args.out} (XMILE 1.0, Euler dt = {args.dt:g} year)")
+        export_xmile(model, args.out, start=args.start, stop=until, dt=args.dt)
+    _say(args, f"wrote {args.out} (XMILE 1.0, Euler dt = {args.dt:g} year, {args.start:g}-{until:g}{note})")
+
+
+def _euler_blowup(model, start: float, stop: float, dt: float) -> float | None:
+    """When the exported model's own Euler run (the arithmetic Stella, Vensim and PySD
+    do) blows up before ``stop``, or None."""
+    from .model import simulate_baseline
+    from .scenarios.metrics import STOPPING_KINDS
+
+    result = simulate_baseline(model, start=start, stop=stop, method="euler", dt=dt, saveper=dt)
+    return next((e.time for e in result.events if e.kind in STOPPING_KINDS), None)
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -383,15 +563,14 @@ def _report(args: argparse.Namespace) -> None:
 
     if args.out.suffix.lower() not in (".html", ".htm"):
         raise UserError(f"--out {args.out}: give an HTML file name ending in .html")
-    if args.until <= args.start:
-        raise UserError(f"--until ({args.until:g}) must be after --start ({args.start:g})")
-    if args.ensemble < 0:
-        raise UserError(f"--ensemble must be 0 or more, not {args.ensemble}")
+    _check_years(args)
+    check_output_file(args.out, "--out")
     from .progress import enabled
+    from .scenarios.commands import scenario_of
     from .scenarios.ensemble import EnsembleError
 
     names = [s for s in STAGES if s != "ensemble" or args.ensemble]
-    scenarios = args.scenarios or ["baseline"]
+    scenarios = [scenario_of(args, ref) for ref in args.scenarios or ["baseline"]]
     try:
         with _stages(args, names) as stage:
             path = write_report(args.out, scenarios, args.start, args.until, args.ensemble, args.seed,
@@ -400,12 +579,18 @@ def _report(args: argparse.Namespace) -> None:
     except EnsembleError as err:
         raise UserError(str(err)) from None
     size = path.stat().st_size / 1e6
-    _say(args, f"wrote {path} ({size:.1f} MB, self-contained HTML): {', '.join(scenarios)}, "
+    _say(args, f"wrote {path} ({size:.1f} MB, self-contained HTML): {', '.join(s.name for s in scenarios)}, "
                f"{args.start:g}-{args.until:g}" + (f", ensemble of {args.ensemble}" if args.ensemble else ""))
 
 
 def _calibrate(args: argparse.Namespace) -> None:
     from .calibration.command import run
+
+    run(args, lambda text: _say(args, text), UserError)
+
+
+def _playground(args: argparse.Namespace) -> None:
+    from .playground.command import run
 
     run(args, lambda text: _say(args, text), UserError)
 

@@ -40,7 +40,12 @@ from .stocks_flows import Result, atomic_write  # noqa: E402
 CONSTRAINT_COLOURS = {"money": "#1b9e77", "chips": "#d95f02", "power": "#7570b3", "data": "#e7298a",
                       "latency": "#66a61e"}
 POLICY_COLOUR = "#555555"
-SOURCE_NOTE = f"aiscale {__version__}; history: Epoch AI and others (see aiscale params)"
+# Every figure says what it shows: observations (and whose), or model output only.
+SOURCE_NOTE = f"aiscale {__version__}"
+PROJECTION_NOTE = SOURCE_NOTE + ": model output, not observations (parameters and their sources: aiscale params)"
+DATA_NOTE = (SOURCE_NOTE + ": points are observations (Epoch AI, company filings and trade press: "
+             "aiscale/data/history/MANIFEST.csv); lines are the model")
+STRUCTURE_NOTE = SOURCE_NOTE + ": the model's structure, read from its equations"
 # Colour-blind-safe cycle (Okabe-Ito), light grid, no top/right spines, small type.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 STYLE = {
@@ -79,10 +84,28 @@ def _style(ax: plt.Axes, ylabel: str, log: bool = False, title: str | None = Non
         ax.set_title(title, fontsize=10)
 
 
-def _note(fig: plt.Figure, text: str = SOURCE_NOTE) -> None:
+def _note(fig: plt.Figure, text: str = PROJECTION_NOTE) -> None:
     """The source note, just below the figure (saved with ``bbox_inches="tight"``, so
     it never overlaps an axis label)."""
     fig.text(0.01, -0.005, text, fontsize=7, color="0.4", ha="left", va="top")
+
+
+@functools.lru_cache(maxsize=1)
+def end_of_data() -> float:
+    """Where the observations end: the start of the year after the last one in the
+    shipped history (the model is calibrated up to there; later years are projection)."""
+    from .calibration import load_history
+
+    return float(load_history()["year"].max()) + 1.0
+
+
+def _mark_end_of_data(ax: plt.Axes, times: Sequence[float]) -> None:
+    """A dotted line where the run leaves the period of the observations it was fitted to."""
+    end = end_of_data()
+    if len(times) and times[0] < end < times[-1]:
+        ax.axvline(end, color="0.55", lw=0.9, ls=":", zorder=0, gid="end-of-data")
+        ax.text(end, 0.99, " data | projection", transform=ax.get_xaxis_transform(), fontsize=6.5,
+                color="0.4", ha="left", va="top")
 
 
 def save(fig: plt.Figure, out_dir: str | Path, name: str) -> list[Path]:
@@ -145,6 +168,9 @@ def trajectory_panels(result: Result, title: str = "aiscale baseline") -> plt.Fi
         ax.plot(f.index, f[column], label=label)
     _style(ax, "FLOP/s", log=True, title="Compute fleet")
     ax.legend()
+    for ax in axes.flat:
+        if ax is not axes[0, 1]:  # the binding-constraint panel marks itself
+            _mark_end_of_data(ax, f.index)
     _note(fig)
     return fig
 
@@ -162,6 +188,7 @@ def binding_constraint_timeline(result: Result, ax: plt.Axes | None = None) -> p
     ax.plot(f.index, f["largest_training_run_flop"], color="k", lw=1, ls="--", label="largest run")
     _style(ax, "FLOP", log=True, title="Binding constraint (thick: binding)")
     ax.legend(fontsize=7, ncol=2)
+    _mark_end_of_data(ax, f.index)
     if ax.figure is fig and len(fig.axes) == 1:
         _note(fig)
     return fig
@@ -170,7 +197,8 @@ def binding_constraint_timeline(result: Result, ax: plt.Axes | None = None) -> p
 # ---------------------------------------------------------------------- loops and structure
 @styled
 def loop_dominance(dominance: pd.DataFrame, names: dict[str, str]) -> plt.Figure:
-    """Relative loop scores over time (Loops that Matter), one line per loop."""
+    """Relative loop scores over time (Loops that Matter), one line per column: a loop
+    (labelled by ``names``) or a family of loops (columns named by family)."""
     fig, ax = plt.subplots(figsize=(10, 5), constrained_layout=True)
     scores = dominance.dropna(how="all").fillna(0.0)
     for loop_id in scores.columns:
@@ -179,7 +207,7 @@ def loop_dominance(dominance: pd.DataFrame, names: dict[str, str]) -> plt.Figure
     _style(ax, "relative loop score (+ reinforcing, - balancing)", title="Loop dominance over time")
     ax.set_ylim(-1.05, 1.05)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
-    _note(fig, SOURCE_NOTE + "; method: Schoenberg, Davidsen & Eberlein 2020")
+    _note(fig, PROJECTION_NOTE + "; method: Schoenberg, Davidsen & Eberlein 2020")
     return fig
 
 
@@ -214,8 +242,18 @@ def causal_loop_diagram(loops: Iterable[tuple[str, str, Sequence[tuple[str, str,
     ax.set_title("Causal loop diagram: the named feedback loops (R reinforcing, B balancing; "
                  "links + same direction, - opposite)")
     ax.axis("off")
-    _note(fig)
+    _note(fig, STRUCTURE_NOTE)
     return fig
+
+
+def named_loop_diagram(named: Sequence[tuple[Any, Any]]) -> plt.Figure:
+    """The causal loop diagram of named loops (``(family, loop)`` pairs, families with
+    ``name`` and ``passes_through``) over the variables the families run through; a
+    family that names no such variable (it is defined by alternatives) is left out."""
+    keys = {v for family, _ in named for v in family.passes_through}
+    diagram = [(family.name, loop.symbol, loop_path_signs(loop, keys)) for family, loop in named
+               if family.passes_through]
+    return causal_loop_diagram(diagram, sorted(keys))
 
 
 def loop_path_signs(loop, keys: set[str]) -> list[tuple[str, str, str]]:
@@ -258,7 +296,7 @@ def sector_diagram(links: pd.DataFrame, stocks: Mapping[str, int],
                                  connectionstyle="arc3,rad=0.1")
     ax.set_title(title + " (arrow labels: number of influences)")
     ax.axis("off")
-    _note(fig)
+    _note(fig, STRUCTURE_NOTE)
     return fig
 
 
@@ -290,7 +328,7 @@ def calibration_series(curve: pd.DataFrame, observed: pd.DataFrame, series: Any,
     fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
     history_panel(ax, curve, observed, series.title, series.unit, f"{series.variable} ({series.sampling})", until)
     ax.legend(fontsize=7)
-    _note(fig, SOURCE_NOTE + (f"; {note}" if note else ""))
+    _note(fig, DATA_NOTE + (f"; {note}" if note else ""))
     return fig
 
 
@@ -311,7 +349,7 @@ def calibration_fit(curves: Mapping[str, pd.DataFrame], observations: pd.DataFra
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=6)
     fig.suptitle(title)
-    _note(fig)
+    _note(fig, DATA_NOTE)
     return fig
 
 
@@ -326,7 +364,7 @@ def series_against_history(frame: pd.DataFrame, column: str, history: pd.Series,
         ax.scatter(history.index, history.to_numpy(dtype=float), color="k", s=14, zorder=3, label="observed")
         _style(ax, ylabel, log=True, title=title)
         ax.legend(fontsize=8)
-        _note(fig)
+        _note(fig, DATA_NOTE)
     return fig
 
 
@@ -347,6 +385,7 @@ def scenario_trajectories(results: dict[str, Result], title: str = "aiscale scen
         for label, result in results.items():
             ax.plot(result.frame.index, result.frame[column], lw=1.3, label=label)
         _style(ax, unit, log=log, title=name)
+        _mark_end_of_data(ax, max((r.frame.index for r in results.values()), key=lambda index: index[-1]))
     axes[0, 0].legend(fontsize=7, ncol=2)
     _note(fig)
     return fig
@@ -401,6 +440,8 @@ def ensemble_fan_chart(ds, title: str = "aiscale ensemble") -> plt.Figure:
     _style(ax, "share of runs", title="Binding constraint")
     ax.set_ylim(0, 1)
     ax.legend(fontsize=7, loc="lower left")
+    for ax in axes.flat:
+        _mark_end_of_data(ax, t)
     _note(fig)
     return fig
 
@@ -458,7 +499,7 @@ def sensitivity_bars(table: pd.DataFrame, method: str, output: str, unit: str = 
     ax.grid(True, axis="x", alpha=0.3)
     ax.grid(False, axis="y")
     ax.legend(loc="lower right")
-    _note(fig, SOURCE_NOTE + "; SALib, 95% confidence intervals")
+    _note(fig, PROJECTION_NOTE + "; SALib, 95% confidence intervals")
     return fig
 
 

@@ -8,7 +8,8 @@ base64 PNG. Sections (``id`` in :data:`SECTIONS`): the milestones of the first
 scenario, the scenarios compared, binding constraints, the shipped calibration (read
 from ``aiscale/data/calibrated.json``; no fit is run), a Monte Carlo ensemble of the
 first scenario when asked, the feedback loops (polarity, dominance, the causal loop
-diagram, the sector diagram) and every parameter with its source.
+diagram, the sector diagram), the limitations of all this, and every parameter with its
+source.
 
 :func:`gather` runs what the report needs (:class:`ReportData`); :func:`render`
 turns that into HTML; :func:`write_report` does both and writes atomically.
@@ -32,6 +33,7 @@ from . import __version__
 SECTIONS = (("milestones", "Milestones"), ("comparison", "Scenario comparison"),
             ("binding", "Binding constraints"), ("calibration", "Calibration against history"),
             ("ensemble", "Monte Carlo ensemble"), ("loops", "Feedback loops and structure"),
+            ("limitations", "Limitations: what this report cannot tell you"),
             ("parameters", "Parameters and sources"))
 STAGES = ("run scenarios", "analyse loops", "calibration", "ensemble", "draw figures", "write")
 CSS = """
@@ -58,7 +60,7 @@ class ReportData:
     model: Any                      # the primary scenario's model
     loops: Any                      # LoopAnalysis of the primary run
     named_loops: list               # [(LoopFamily, Loop)]
-    dominance: pd.DataFrame         # relative scores of the named loops over time
+    dominance: pd.DataFrame         # relative scores of all loops over time, summed by family
     calibration: dict[str, Any]     # aiscale/data/calibrated.json
     history: pd.DataFrame           # the observations
     history_curves: dict[str, pd.DataFrame]  # the default model sampled by each series' rule
@@ -87,7 +89,7 @@ def gather(scenarios: Sequence[str | Path] = ("baseline",), start: float = 2012.
     from .calibration import SERIES, load_history
     from .calibration.series import run_curves
     from .model import build_model, calibration_info, simulate_baseline
-    from .model.loops import name_loops
+    from .model.loops import family_dominance, name_loops
     from .scenarios.compare import compare
     from .scenarios.scenario import base_model
     from .stocks_flows.structure import LoopAnalysis
@@ -102,7 +104,7 @@ def gather(scenarios: Sequence[str | Path] = ("baseline",), start: float = 2012.
     stage("analyse loops")
     analysis = LoopAnalysis(model, comparison.results[next(iter(comparison.results))])
     named = name_loops(analysis.loops)
-    dominance = analysis.dominance(loops=[lp.id for _, lp in named]) if named else pd.DataFrame()
+    dominance = family_dominance(analysis) if named else pd.DataFrame()
     stage("calibration")
     history = load_history()
     years = {name: list(range(2012, 2026)) for name in SERIES}
@@ -266,7 +268,6 @@ def ensemble_section(data: ReportData) -> str:
 
 def loops_section(data: ReportData) -> str:
     from . import plots
-    from .model.loops import LOOP_FAMILIES
     from .model.sectors import sector_links
     from .stocks_flows.structure import dominant_periods
 
@@ -275,24 +276,74 @@ def loops_section(data: ReportData) -> str:
                                                                   "undetermined")}
     named = pd.DataFrame([{"loop": lp.id, "polarity": f"{lp.symbol} ({lp.polarity})", "name": f.name,
                            "length": len(lp), "path": f.description} for f, lp in data.named_loops])
-    names = {lp.id: f.name for f, lp in data.named_loops}
-    periods = pd.DataFrame([{"from": round(a, 2), "to": round(b, 2), "dominant loop": names.get(i, i)}
-                            for a, b, i in dominant_periods(data.dominance)]) if len(data.dominance) else None
-    keys = {v for family in LOOP_FAMILIES for v in family.passes_through}
-    diagram = [(f.name, lp.symbol, plots.loop_path_signs(lp, keys)) for f, lp in data.named_loops]
+    periods = pd.DataFrame([{"from": round(a, 2), "to": round(b, 2), "dominant feedback": family}
+                            for a, b, family in dominant_periods(data.dominance)]) if len(data.dominance) else None
     links, stocks = sector_links(data.model)
     parts = [paragraph(f"{len(loops)} feedback loops in the equations: "
                        + ", ".join(f"{n} {p}" for p, n in counts.items())
                        + " (undetermined: never active in this run). The named loops:"),
              table(named, numeric=("length",))]
     if periods is not None and len(periods):
-        parts += ["<h3>Dominance (Loops that Matter, among the named loops)</h3>",
+        total = sum(data.dominance.attrs.get("loops", {}).values())
+        parts += [f"<h3>Dominance (Loops that Matter over all {total} loops of the main feedback structure, "
+                  "summed by family)</h3>",
                   table(periods, numeric=("from", "to")),
-                  figure(plots.loop_dominance(data.dominance, names), "Relative loop scores over time")]
-    parts += [figure(plots.causal_loop_diagram(diagram, sorted(keys)),
+                  figure(plots.loop_dominance(data.dominance, {}), "Relative loop scores over time, summed by "
+                         "family ('other loops': in no named family)")]
+    parts += [figure(plots.named_loop_diagram(data.named_loops),
                      "Causal loop diagram: link polarity (+/-) and loop polarity (R/B)"),
               figure(plots.sector_diagram(links, stocks), "The model's sectors and the influences between them")]
     return section("loops", "Feedback loops and structure", *parts)
+
+
+def limitations_section(data: ReportData) -> str:
+    """What the numbers above rest on and where they stop meaning much; the specifics
+    (end of the data, blow-up, worst-fitting series, poorly identified parameters) are
+    read from this report's runs and the shipped calibration."""
+    from .plots import end_of_data
+    from .scenarios.metrics import run_metrics
+
+    end = end_of_data()
+    items = [f"Everything after {end:g} is projection. The model is fitted to eight yearly series up to "
+             f"{end - 1:g} (the calibration section); the figures mark that year with a dotted line "
+             "(data | projection). Before it, the curves are the model's fit, not the data.",
+             "The structure is a choice: one global frontier, no strategic competition between labs or states, "
+             "policy only through the scenario levers, and functional forms (CES research production, "
+             "log-linear automation, Chinchilla data needs) taken from the literature cited in the parameter "
+             "table. Other structures fit the same history and project differently; the ensemble does not cover "
+             "that."]
+    blowups = {label: run_metrics(r)["blowup_year"] for label, r in data.comparison.results.items()}
+    blown = {label: year for label, year in blowups.items() if np.isfinite(year)}
+    if blown:
+        items.append("A finite-time blow-up ends " + ", ".join(f"{label} at {year:.1f}" for label, year in
+                                                                blown.items())
+                     + ": full automation feeds hardware and algorithmic progress until growth rates pass the "
+                       "model's bound, and the run is stopped there. That is the model leaving its domain: "
+                       "physical limits the equations leave out bind first. Milestones within a few years of "
+                       "the blow-up depend mostly on the functional forms.")
+    statistics = pd.DataFrame(data.calibration.get("statistics", []))
+    if len(statistics) and "rms_log10" in statistics:
+        worst = statistics.sort_values("rms_log10").iloc[-1]
+        items.append(f"The fit is uneven: {worst['series']} is off by {worst['rms_log10']:.2f} orders of "
+                     "magnitude (RMS, log10), the worst series; its parameters carry that error into the "
+                     "projections.")
+    pairs = data.calibration.get("poorly_identified", [])
+    if pairs:
+        items.append("Poorly identified: " + "; ".join(f"{p['a']} and {p['b']} (posterior correlation "
+                                                       f"{p['correlation']:+.2f})" for p in pairs)
+                     + ". The data constrain only a combination of each pair.")
+    items += ["Uncertainty bands are parameter uncertainty only, within the documented ranges: the posterior "
+              "intervals of the calibration (short MCMC chains: read them as indicative) and the ensemble's "
+              "three-point marginals. Structural uncertainty and data errors are not in them.",
+              "Loop dominance (Loops that Matter) sums every loop's score into the named family it runs "
+              "through (the first, if several; 'other loops' if none): a family is a way of reading, not a "
+              "mechanism of its own. min() switches between constraints turn loops on and off abruptly, so "
+              "short dominance periods are indicative.",
+              "Numbers are rounded for display; single runs use an adaptive solver (relative tolerance 1e-6) and "
+              "ensembles fixed-step RK4 (quarter-year steps, milestones within about 0.03 years of the adaptive "
+              "solver on the built-in scenarios)."]
+    return section("limitations", "Limitations: what this report cannot tell you",
+                   "<ul>" + "".join(f"<li>{esc(item)}</li>" for item in items) + "</ul>")
 
 
 def parameters_section(data: ReportData) -> str:
@@ -317,7 +368,7 @@ def render(data: ReportData, stage: Callable[[str], None] = lambda name: None) -
     stage("draw figures")
     builders = {"milestones": milestones_section, "comparison": comparison_section, "binding": binding_section,
                 "calibration": calibration_section, "ensemble": ensemble_section, "loops": loops_section,
-                "parameters": parameters_section}
+                "limitations": limitations_section, "parameters": parameters_section}
     present = [(key, title) for key, title in SECTIONS if key != "ensemble" or data.ensemble is not None]
     body = [builders[key](data) for key, _ in present]
     nav = "<nav><ul>" + "".join(f'<li><a href="#{key}">{esc(title)}</a></li>' for key, title in present) + "</ul></nav>"
@@ -331,8 +382,9 @@ def render(data: ReportData, stage: Callable[[str], None] = lambda name: None) -
                           "A system-dynamics model of AI scaling; every number below comes from the model "
                           "and its shipped, sourced parameters.", "meta")
               + nav + "</header>")
-    footer = ("<footer>" + esc(f"aiscale {__version__}; history: Epoch AI and others (see the parameters "
-                               "section and aiscale/data/history/MANIFEST.csv)") + "</footer>")
+    footer = ("<footer>" + esc(f"aiscale {__version__}. Observations (calibration section only): Epoch AI, "
+                               "company filings and trade press (aiscale/data/history/MANIFEST.csv); everything "
+                               "else is model output from the sourced parameters.") + "</footer>")
     return head + header + "\n" + "\n".join(body) + "\n" + footer + "\n</body>\n</html>\n"
 
 

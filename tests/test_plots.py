@@ -9,6 +9,11 @@ from aiscale.model import CONSTRAINTS, build_model, simulate_baseline
 from aiscale.model.loops import LOOP_FAMILIES, name_loops
 
 
+def curves(ax):
+    """The data lines of an axis (not the end-of-data marker)."""
+    return [line for line in ax.get_lines() if line.get_gid() != "end-of-data"]
+
+
 @pytest.fixture(scope="module")
 def run():
     """The baseline without synthetic data, so that data binds from ~2029 and every
@@ -38,7 +43,7 @@ def test_binding_constraint_timeline_highlights_the_binding_ceiling(run):
     fig = plots.binding_constraint_timeline(result)
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
-    assert len(ax.get_lines()) == 2 * len(CONSTRAINTS) + 1
+    assert len(curves(ax)) == 2 * len(CONSTRAINTS) + 1
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == [f"{c} ceiling" for c in CONSTRAINTS] + ["largest run"]
     thick = [line for line in ax.get_lines() if line.get_linewidth() > 3]
@@ -54,9 +59,10 @@ def test_causal_loop_diagram_and_dominance(run):
     analysis = LoopAnalysis(model, result)
     named = name_loops(analysis.loops)
     keys = {v for family in LOOP_FAMILIES for v in family.passes_through}
-    diagram = [(f.name, lp.symbol, plots.loop_path_signs(lp, keys)) for f, lp in named]
-    fig = plots.causal_loop_diagram(diagram, sorted(keys))
-    ax = fig.axes[0]
+    drawn = [(f, lp) for f, lp in named if f.passes_through]  # capacity planning: defined by alternatives
+    assert [f.name for f, _ in named if not f.passes_through] == ["capacity planning"]
+    diagram = [(f.name, lp.symbol, plots.loop_path_signs(lp, keys)) for f, lp in drawn]
+    ax = plots.named_loop_diagram(named).axes[0]
     legend_box = [t.get_text() for t in ax.texts if "(R)" in t.get_text()][0]
     polarities = [f.expected_polarity for f in LOOP_FAMILIES]
     assert legend_box.count("(R)") == polarities.count("reinforcing")
@@ -107,10 +113,32 @@ def test_every_figure_has_the_style_and_a_source_note(run, comparison):
     _, result = run
     for fig in (plots.trajectory_panels(result), plots.binding_constraint_timeline(result),
                 plots.scenario_trajectories(comparison.results)):
-        assert note_of(fig) == [plots.SOURCE_NOTE]
+        assert note_of(fig) == [plots.PROJECTION_NOTE]  # model output: no "history" footer
         for ax in fig.axes:
             assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
             assert ax.get_xlabel() == "year" and ax.get_ylabel()
+            # where the run leaves the years of the observations it was fitted to
+            (line,) = [ln for ln in ax.get_lines() if ln.get_gid() == "end-of-data"]
+            assert line.get_xdata()[0] == plots.end_of_data()
+
+
+def test_source_notes_say_what_is_data_and_what_is_projection(run):
+    """Only figures that show observations credit their sources; pure projections say
+    they are model output; the end of the data is the year after the last observation."""
+    from aiscale.calibration import load_history
+
+    assert plots.end_of_data() == load_history()["year"].max() + 1
+    assert "Epoch" in plots.DATA_NOTE and "Epoch" not in plots.PROJECTION_NOTE + plots.STRUCTURE_NOTE
+    model, result = run
+    history = pd.Series([1e24, 1e25], index=[2018.5, 2020.5])
+    fig = plots.series_against_history(result.frame, "largest_training_run_flop", history, "FLOP", "runs")
+    assert note_of(fig) == [plots.DATA_NOTE]
+    from aiscale.model.sectors import sector_links
+
+    assert note_of(plots.sector_diagram(*sector_links(model))) == [plots.STRUCTURE_NOTE]
+    early = type(result)(result.frame.loc[:2020], result.parameters)
+    assert not [ln for ax in plots.trajectory_panels(early).axes for ln in ax.get_lines()
+                if ln.get_gid() == "end-of-data"]  # a run inside the data's years has no marker
     png = plots.png_bytes(plots.binding_constraint_timeline(result))
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
 
@@ -121,7 +149,7 @@ def test_scenario_comparison(comparison):
     assert [ax.get_title() for ax in fig.axes] == ["Largest training run", "Effective compute", "Automation",
                                                   "GWP growth"]
     assert [ax.get_yscale() for ax in fig.axes] == ["log", "log", "linear", "log"]
-    assert all(len(ax.get_lines()) == 2 for ax in fig.axes)
+    assert all(len(curves(ax)) == 2 for ax in fig.axes)
     assert legend_of(fig.axes[0]) == ["baseline", "pause"]
     assert "FLOP" in fig.axes[0].get_ylabel() and "1/year" in fig.axes[3].get_ylabel()
 
@@ -147,7 +175,7 @@ def test_fan_chart_shows_the_median_and_the_10_90_band(ensemble):
     assert legend_of(fig.axes[0]) == ["10-90%", "median (50%)"]
     q = ensemble["largest_training_run_flop_quantiles"]
     for ax in fig.axes[:5]:
-        assert len(ax.get_lines()) == 1 and len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 1
+        assert len(curves(ax)) == 1 and len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 1
     np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), q.sel(quantile=0.5).values)
     band = fig.axes[0].collections[0].get_paths()[0].vertices[:, 1]
     assert band.min() == pytest.approx(float(q.sel(quantile=0.1).min()), rel=1e-9)

@@ -95,7 +95,11 @@ def test_every_image_is_embedded_and_nothing_is_external(written):
     assert "url(" not in style and "@import" not in style  # no fonts or sheets fetched
     figures = {key: len(doc.sections[key]["images"]) for key in doc.sections}
     assert figures == {"milestones": 1, "comparison": 1, "binding": 2, "calibration": 1, "ensemble": 2,
-                       "loops": 3, "parameters": 0}
+                       "loops": 3, "limitations": 0, "parameters": 0}
+
+
+def path_text(written) -> str:
+    return written[0].read_text(encoding="utf-8")
 
 
 def test_the_sections_hold_what_they_promise(written):
@@ -115,6 +119,16 @@ def test_the_sections_hold_what_they_promise(written):
     loops = doc.text("loops")
     assert all(family.name in loops for family in LOOP_FAMILIES)
     assert "R (reinforcing)" in loops and "B (balancing)" in loops and "feedback loops in the equations" in loops
+    limitations = doc.text("limitations")
+    from aiscale.plots import end_of_data
+
+    assert f"Everything after {end_of_data():g} is projection" in limitations
+    worst = max(info["statistics"], key=lambda row: row["rms_log10"])
+    assert f"{worst['series']} is off by {worst['rms_log10']:.2f} orders of magnitude" in limitations
+    assert "blow-up ends" not in limitations  # neither run reaches it by 2032
+    assert all(p["a"] in limitations for p in info["poorly_identified"])
+    footer = path_text(written).split("<footer>", 1)[1]
+    assert "Epoch AI" in footer and "everything else is model output" in footer
     parameters = doc.text("parameters")
     model = build_model()
     assert doc.sections["parameters"]["rows"] == len(model.parameters) + 1
@@ -140,15 +154,4 @@ def test_without_an_ensemble_the_section_is_left_out(monkeypatch):
     assert doc.sections["milestones"]["h2"] == "Milestones: pause"
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["report", "--out", "report.pdf"], "give an HTML file name ending in .html"),
-    (["report", "pasue", "--out", "r.html"], "did you mean: pause?"),
-    (["report", "--until", "2000", "--out", "r.html"], "must be after --start"),
-    (["report", "--ensemble", "-3", "--out", "r.html"], "--ensemble must be 0 or more"),
-])
-def test_user_errors_exit_2_with_one_line_and_write_nothing(argv, message, tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert main(argv) == 2
-    err = capsys.readouterr().err.strip()
-    assert message in err and len(err.splitlines()) == 1 and err.startswith("aiscale report: error:")
-    assert list(tmp_path.iterdir()) == []
+# bad input to `aiscale report`: tests/test_bad_input.py

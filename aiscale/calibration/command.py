@@ -10,6 +10,9 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from ..inputs import check_output_dir
+from ..progress import enabled
+
 EXAMPLES = """examples:
   aiscale calibrate                            # fit the default free parameters to all history
   aiscale calibrate --until 2020               # backtest: fit to data up to 2020, score 2021-2025
@@ -24,8 +27,10 @@ observations.csv, backtest.csv (with --until) and figures (fig_<series>.png/.svg
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ..inputs import assignment, count, non_negative, whole_year
+
     parser.epilog = EXAMPLES
-    parser.add_argument("--until", type=int, metavar="YEAR",
+    parser.add_argument("--until", type=whole_year, metavar="YEAR",
                         help="fit only to data up to YEAR and report errors on the later years (backtest)")
     parser.add_argument("--params", metavar="A,B,C",
                         help="comma-separated free parameters (default: fit = 1 in the priors table)")
@@ -36,12 +41,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output directory (default out/calibration)")
     parser.add_argument("--data", type=Path, metavar="PATH",
                         help="a directory of raw history files or an observations CSV (default: shipped history)")
-    parser.add_argument("--steps", type=int, default=500,
+    parser.add_argument("--steps", type=non_negative, default=500,
                         help="MCMC steps per walker (default 500, the first third discarded; 0 = the MAP only)")
-    parser.add_argument("--walkers", type=int, help="MCMC walkers (default 4 x free parameters)")
-    parser.add_argument("--screen", type=int, default=512,
+    parser.add_argument("--walkers", type=count, help="MCMC walkers (default 4 x free parameters)")
+    parser.add_argument("--screen", type=non_negative, default=512,
                         help="Sobol points screened for starting points (default 512; 0 = start at the table values)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=non_negative, default=0, help="random seed (default 0)")
+    parser.add_argument("--set", dest="overrides", action="append", type=assignment, default=[], metavar="NAME=VALUE",
+                        help="hold a parameter that is not fitted at this value (repeatable)")
     parser.add_argument("--plot", action="store_true",
                         help="write the figures into --out (the default; --no-plots turns them off)")
     parser.add_argument("--no-plots", action="store_true", help="do not write figures")
@@ -62,11 +69,12 @@ def run(args: argparse.Namespace, say: Callable[[str], None], error: type[Except
         free = tuple(p.strip() for p in args.params.split(",") if p.strip())
         if not free:
             raise error("--params names no parameter")
+    fixed = _fixed(args.overrides, free, args.priors, error)
+    check_output_dir(args.out, "--out")
     observations = load_history(args.data)
-    progress = not args.quiet
     kwargs = dict(mcmc=args.steps > 0, steps=max(args.steps, 1), walkers=args.walkers, seed=args.seed,
-                  screen=args.screen, progress=progress, refine=3 if args.screen > 0 else 1,
-                  priors=None if args.priors is None else str(args.priors))
+                  screen=args.screen, progress=enabled(args.quiet), refine=3 if args.screen > 0 else 1,
+                  priors=None if args.priors is None else str(args.priors), fixed=fixed or None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if args.until is not None:
@@ -84,4 +92,18 @@ def run(args: argparse.Namespace, say: Callable[[str], None], error: type[Except
             say(f"warning: {w.message}")
     say(f"\nwrote {len(written)} files into {args.out}: calibrated.toml (scenario), fit.csv"
         + (", posterior.csv" if result.samples is not None else "")
-        + (", backtest.csv" if bt is not None else "") + ", figures, ...")
+        + (", backtest.csv" if bt is not None else "") + (", figures" if not args.no_plots else "") + ", ...")
+
+
+def _fixed(overrides, free, priors, error) -> dict[str, float]:
+    """``--set`` values: parameters of the table, within range, and not fitted."""
+    from ..scenarios.scenario import Scenario
+    from .fit import table_model
+    from .priors import default_free
+
+    fitted = default_free(priors) if free is None else free
+    for name, _ in overrides:
+        if name in fitted:
+            raise error(f"--set {name}: {name} is fitted (a free parameter); leave it out of --set or --params")
+    checked = Scenario("table").with_overrides(overrides, table_model())
+    return dict(checked.parameters)

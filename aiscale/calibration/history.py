@@ -96,19 +96,29 @@ def read_records(path: str | os.PathLike, required_columns: Iterable[str] = ()) 
     path = Path(path)
     if not path.is_file():
         raise HistoryError(f"history file not found: {path}")
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        if reader.fieldnames is None:
-            raise HistoryError(f"{path}: the file is empty (no header row)")
-        missing = [c for c in required_columns if c not in reader.fieldnames]
-        if missing:
-            raise HistoryError(f"{path}: missing column(s) {', '.join(missing)} "
-                               f"(columns: {', '.join(reader.fieldnames)})")
-        records = []
-        for fields in reader:
-            if None in fields:  # more cells than header columns
-                raise HistoryError(f"{path}, row {reader.line_num}: more cells than header columns")
-            records.append(Record(path, reader.line_num, fields))
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            return _records(path, csv.DictReader(f), required_columns)
+    except UnicodeDecodeError as err:
+        raise HistoryError(f"{path}: not a text (UTF-8) CSV file: byte {err.object[err.start]:#04x} at position "
+                           f"{err.start}") from None
+    except csv.Error as err:
+        raise HistoryError(f"{path}: not a readable CSV file ({err})") from None
+
+
+def _records(path: Path, reader: csv.DictReader, required_columns: Iterable[str]) -> list[Record]:
+    """The rows of ``reader`` (reading ``path``), each with its line number."""
+    if reader.fieldnames is None:
+        raise HistoryError(f"{path}: the file is empty (no header row)")
+    missing = [c for c in required_columns if c not in reader.fieldnames]
+    if missing:
+        raise HistoryError(f"{path}: missing column(s) {', '.join(missing)} "
+                           f"(columns: {', '.join(reader.fieldnames)})")
+    records = []
+    for fields in reader:
+        if None in fields:  # more cells than header columns
+            raise HistoryError(f"{path}, row {reader.line_num}: more cells than header columns")
+        records.append(Record(path, reader.line_num, fields))
     return records
 
 

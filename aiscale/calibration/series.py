@@ -283,6 +283,8 @@ def load_history(source: str | Path | None = None, series: list[str] | None = No
         frame = load_observations_csv(path, SERIES)
         frame = frame[frame["series"].isin(series or list(SERIES))]
         return observations_frame(frame.to_dict("records"))
+    if path.is_file():
+        raise HistoryError(f"{path}: give a directory of raw history files or an observations .csv file")
     if not path.is_dir():
         raise HistoryError(f"history directory not found: {path}")
     rows: list[dict] = []

@@ -113,6 +113,7 @@ def add_compute(m: Model) -> None:
 
     @m.flow("FLOP/s/year")
     def supply_potential_additions_flop_per_s_per_year(accelerator_output_flop_per_s_per_year):
+        """What the fleet would gain if every accelerator made were bought (no budget limit)."""
         return accelerator_output_flop_per_s_per_year
 
     _add_cohort_chain(m, "gpu_fleet_flop_per_s", "FLOP/s", "fleet_additions_flop_per_s_per_year", "gpu_fleet_2012",

@@ -91,6 +91,7 @@ def add_cost_of_delay(m: Model) -> None:
 
     @m.auxiliary("s")
     def run_length_s(run_length_years, seconds_per_year):
+        """Length of the largest training run in seconds."""
         return run_length_years * seconds_per_year
 
     @m.auxiliary("token")

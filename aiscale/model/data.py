@@ -41,6 +41,7 @@ def add_data(m: Model) -> None:
 
     @m.flow("token/year")
     def web_text_growth(human_text_stock_tokens, web_growth_per_year):
+        """New human-written text published on the web each year."""
         return human_text_stock_tokens * web_growth_per_year
 
     @m.auxiliary("token")
@@ -81,6 +82,7 @@ def add_data(m: Model) -> None:
 
     @m.flow("token/year")
     def synthetic_data_obsolescence(synthetic_data_stock_tokens, synthetic_data_lifetime_years):
+        """Synthetic data dropping out of use at the end of its lifetime (first-order)."""
         return synthetic_data_stock_tokens / synthetic_data_lifetime_years
 
     @m.auxiliary("token")

@@ -332,6 +332,7 @@ def _add_investment(m: Model) -> None:
 
     @m.auxiliary("dimensionless")
     def ai_spending_share_of_gwp(ai_spending_usd_per_year, gwp_usd_per_year):
+        """AI spending as a share of gross world product."""
         return ai_spending_usd_per_year / gwp_usd_per_year
 
     @m.auxiliary("FLOP")

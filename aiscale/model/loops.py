@@ -2,14 +2,19 @@
 
 The kernel enumerates every feedback loop from the equations; here we recognise the
 ones the literature talks about by the variables they run through, and give each a
-short human name. A loop family's representative is its shortest member.
+short human name. A loop family's representative is its shortest member; every loop
+of a family counts toward its dominance (:func:`family_dominance`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..stocks_flows.structure import Loop
+import pandas as pd
+
+from ..stocks_flows.structure import Loop, LoopAnalysis
+
+OTHER = "other loops"
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,35 @@ LOOP_FAMILIES = (
                 "ai_spending_usd_per_year", "gpu_fleet_flop_per_s"),
                "AI labour raises output -> AI capex grows with the economy -> more compute -> more AI labour",
                avoids=("capital_usd", "development_share")),
+    # Last: it takes the loops through capacity orders that no family above claims.
+    LoopFamily("capacity planning", "balancing", (),
+               "forecast demand above capacity built or being built -> orders -> the supply line -> capacity "
+               "(Sterman 2000, ch. 17)",
+               avoids=("ai_revenue_usd_per_year",),
+               any_of=("wafer_capacity_wafers_per_year_orders", "cowos_capacity_wafers_per_year_orders",
+                       "hbm_capacity_chips_per_year_orders", "datacenter_power_w_orders",
+                       "world_electricity_w_orders")),
 )
+
+
+def belongs(family: LoopFamily, loop: Loop) -> bool:
+    """``loop`` runs through every variable the family names, avoids what it avoids,
+    and through one of its alternatives (if it has any)."""
+    variables = set(loop.variables)
+    return (set(family.passes_through) <= variables and not set(family.avoids) & variables
+            and (not family.any_of or bool(set(family.any_of) & variables)))
+
+
+def family_of(loop: Loop) -> LoopFamily | None:
+    """The named family a loop belongs to (the first in :data:`LOOP_FAMILIES` order
+    when it qualifies for several), or None."""
+    return next((family for family in LOOP_FAMILIES if belongs(family, loop)), None)
+
+
+def loop_groups(loops: list[Loop]) -> dict[str, str]:
+    """Loop id -> family name, for every loop that belongs to a named family: the
+    groups over which dominance is summed (``LoopAnalysis.grouped_dominance``)."""
+    return {lp.id: family.name for lp in loops if (family := family_of(lp)) is not None}
 
 
 def name_loops(loops: list[Loop]) -> list[tuple[LoopFamily, Loop]]:
@@ -62,11 +95,17 @@ def name_loops(loops: list[Loop]) -> list[tuple[LoopFamily, Loop]]:
     its shortest loop of any polarity), if the model has one."""
     named = []
     for family in LOOP_FAMILIES:
-        members = [lp for lp in loops if set(family.passes_through) <= set(lp.variables)
-                   and not set(family.avoids) & set(lp.variables)
-                   and (not family.any_of or set(family.any_of) & set(lp.variables))]
+        members = [lp for lp in loops if belongs(family, lp)]
         if not members:
             continue
         preferred = [lp for lp in members if lp.polarity == family.expected_polarity] or members
         named.append((family, min(preferred, key=len)))
     return named
+
+
+def family_dominance(analysis: LoopAnalysis) -> pd.DataFrame:
+    """Loops that Matter over every loop of the model's main feedback structure, summed
+    by family (:func:`loop_groups`; loops in no family: ``"other loops"``). One column
+    per family, signed relative scores over time (see
+    :func:`aiscale.stocks_flows.structure.group_dominance`)."""
+    return analysis.grouped_dominance(loop_groups(analysis.loops), other=OTHER)

@@ -30,6 +30,7 @@ def add_research(m: Model) -> None:
 
     @m.flow("researcher/year")
     def researcher_hiring(human_researchers, researcher_growth_per_year):
+        """Growth of the human AI research workforce at its trend rate."""
         return human_researchers * researcher_growth_per_year
 
     @m.auxiliary("researcher")
@@ -75,4 +76,5 @@ def add_research(m: Model) -> None:
 
     @m.flow("1/year")
     def algorithmic_improvement(algorithmic_efficiency, algorithmic_progress_rate_per_year):
+        """Growth of algorithmic efficiency (effective compute per physical FLOP) at the research-driven rate."""
         return algorithmic_efficiency * algorithmic_progress_rate_per_year

@@ -128,6 +128,7 @@ def add_semiconductors(m: Model) -> None:
 
     @m.auxiliary("chip/year")
     def memory_limited_chips_per_year(hbm_capacity_chips_per_year):
+        """Accelerators the HBM memory supply can equip each year."""
         return hbm_capacity_chips_per_year
 
     @m.auxiliary("chip/year")
@@ -139,6 +140,7 @@ def add_semiconductors(m: Model) -> None:
 
     @m.auxiliary("FLOP/s/year")
     def accelerator_output_flop_per_s_per_year(accelerator_output_chips_per_year, flop_per_s_per_chip):
+        """Peak FLOP/s of the accelerators produced each year (chips made times FLOP/s per chip)."""
         return accelerator_output_chips_per_year * flop_per_s_per_chip
 
     @m.auxiliary("chip/year")
@@ -197,6 +199,7 @@ def add_semiconductors(m: Model) -> None:
 
     @m.auxiliary("USD/chip")
     def accelerator_price_usd(flop_per_s_per_chip, flop_per_s_per_usd):
+        """Price of one accelerator: its FLOP/s divided by FLOP/s per dollar."""
         return flop_per_s_per_chip / flop_per_s_per_usd
 
 

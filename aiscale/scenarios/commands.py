@@ -15,12 +15,13 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+from ..inputs import add_scenario_arguments, check_output_dir, check_output_file, count, non_negative, positive_float, year
 from .metrics import METRIC_KEYS
 
 EXAMPLES = {
     "scenarios": """examples:
   aiscale scenarios                    # the built-in scenarios
-  aiscale scenarios --show pause       # one scenario in full (rationale, sources, TOML)""",
+  aiscale scenarios pause              # one scenario in full (rationale, sources, TOML)""",
     "compare": """examples:
   aiscale compare baseline pause taiwan-shock
   aiscale compare baseline my.toml --out out/compare          # also compare.csv, binding_timeline.csv, slack.csv
@@ -57,25 +58,26 @@ class CommandError(ValueError):
 def add_verbs(verb: Callable[..., argparse.ArgumentParser]) -> None:
     """Add the verbs, given the CLI's ``verb(name, help, epilog)`` factory."""
     p = verb("scenarios", "list the built-in scenarios, or show one in full", EXAMPLES["scenarios"])
-    p.add_argument("--show", metavar="SCENARIO", help="print one scenario (name or file) in full")
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="print this scenario (name or file) in full")
+    p.add_argument("--show", metavar="SCENARIO", help="the same as SCENARIO")
 
     p = verb("compare", "run scenarios and compare their milestones side by side", EXAMPLES["compare"])
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="built-in names or .toml files")
+    add_scenario_arguments(p, many="+")
     p.add_argument("--out", type=Path, help="directory for compare.csv, binding_timeline.csv and slack.csv")
     p.add_argument("--plot", action="store_true", help="also write the figures (PNG and SVG) into --out")
-    p.add_argument("--start", type=float, default=2012.0, help="first year (default 2012)")
-    p.add_argument("--until", type=float, default=2060.0, help="last year (default 2060)")
+    p.add_argument("--start", type=year, default=2012.0, help="first year (default 2012)")
+    p.add_argument("--until", type=year, default=2060.0, help="last year (default 2060)")
 
     p = verb("check", "evaluate the reality checks on scenarios (exit code 1 if one fails)", EXAMPLES["check"])
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help="built-in names or .toml files (default: every built-in scenario)")
     p.add_argument("--checks", type=Path, help="a TOML file of [[check]] tables (default: the shipped checks)")
     p.add_argument("--details", action="store_true", help="print every check's result, condition and source")
-    p.add_argument("--start", type=float, default=2012.0, help="first year (default 2012)")
-    p.add_argument("--until", type=float, default=2060.0, help="last year (default 2060)")
+    p.add_argument("--start", type=year, default=2012.0, help="first year (default 2012)")
+    p.add_argument("--until", type=year, default=2060.0, help="last year (default 2060)")
 
     p = verb("ensemble", "Monte Carlo ensemble of a scenario (vectorised, chunked, on Dask)", EXAMPLES["ensemble"])
-    p.add_argument("scenario", nargs="?", default="baseline", help="built-in name or .toml file (default baseline)")
+    add_scenario_arguments(p)
     _ensemble_options(p, n=1000)
     p.add_argument("--out", type=Path, help="NetCDF file for the dataset (e.g. ensemble.nc)")
     p.add_argument("--plot", nargs="?", const=True, metavar="DIR",
@@ -84,7 +86,7 @@ def add_verbs(verb: Callable[..., argparse.ArgumentParser]) -> None:
 
     p = verb("sensitivity", "global sensitivity (SALib Sobol or Morris) of one output metric",
              EXAMPLES["sensitivity"])
-    p.add_argument("scenario", nargs="?", default="baseline", help="built-in name or .toml file (default baseline)")
+    add_scenario_arguments(p)
     p.add_argument("--method", choices=("sobol", "morris"), default="sobol")
     p.add_argument("--output", default="automation_100_year", metavar="METRIC",
                    help=f"the metric to explain (default automation_100_year); one of: {', '.join(METRIC_KEYS)}")
@@ -96,23 +98,33 @@ def add_verbs(verb: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def _ensemble_options(p: argparse.ArgumentParser, n: int, what: str = "members") -> None:
-    p.add_argument("-n", type=int, default=n, help=f"{what} (default {n})")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("-n", type=count, default=n, help=f"{what} (default {n})")
+    p.add_argument("--seed", type=non_negative, default=0, help="random seed (default 0)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://HOST:8786 (default: local cores)")
-    p.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
-    p.add_argument("--chunk-size", type=int, default=1000, help="members per chunk (default 1000)")
-    p.add_argument("--until", type=float, default=2060.0, help="last year (default 2060)")
-    p.add_argument("--dt", type=float, default=0.25, help="RK4 time step in years (default 0.25)")
+    p.add_argument("--workers", type=count, help="local worker processes (default: one per core)")
+    p.add_argument("--chunk-size", type=count, default=1000, help="members per chunk (default 1000)")
+    p.add_argument("--until", type=year, default=2060.0, help="last year (default 2060)")
+    p.add_argument("--dt", type=positive_float, default=0.25, help="RK4 time step in years (default 0.25)")
 
 
 def _settings(args: argparse.Namespace):
     from .ensemble import Settings
 
-    if args.dt <= 0 or abs(0.25 / args.dt - round(0.25 / args.dt)) > 1e-9:
+    if abs(0.25 / args.dt - round(0.25 / args.dt)) > 1e-9:
         raise CommandError(f"--dt must divide 0.25 (e.g. 0.25, 0.125, 0.0625), not {args.dt:g}")
     if args.until <= 2012:
         raise CommandError(f"--until ({args.until:g}) must be after 2012")
+    quarters = (args.until - 2012) * 4
+    if abs(quarters - round(quarters)) > 1e-9:
+        raise CommandError(f"--until ({args.until:g}) must be 2012 plus a whole number of quarters (e.g. 2040.25)")
     return Settings(stop=args.until, dt=args.dt)
+
+
+def scenario_of(args: argparse.Namespace, ref: str | None = None):
+    """The scenario a verb names (default: baseline), with ``--set`` on top."""
+    from .scenario import load_scenario
+
+    return load_scenario(ref or getattr(args, "scenario", None) or "baseline").with_overrides(args.overrides)
 
 
 def _progress(args: argparse.Namespace) -> bool:
@@ -122,14 +134,14 @@ def _progress(args: argparse.Namespace) -> bool:
 
 
 def _plot_dir(args: argparse.Namespace) -> Path | None:
-    """Where ``--plot`` writes: its DIR, or the directory of ``--out``."""
+    """Where ``--plot`` writes: its DIR, or the directory of ``--out`` (checked writable)."""
     if args.plot is None:
         return None
     if args.plot is not True:
-        return Path(args.plot)
+        return check_output_dir(Path(args.plot), "--plot")
     if args.out is None:
         raise CommandError("--plot needs --out FILE (figures go next to it) or a directory: --plot DIR")
-    return args.out.parent
+    return check_output_dir(args.out.parent, "--plot")
 
 
 # ---------------------------------------------------------------------- handlers
@@ -137,6 +149,9 @@ def scenarios(args: argparse.Namespace, say: Callable[[str], None]) -> None:
     from ..progress import stages
     from .scenario import base_model, builtin_names, library, load_scenario
 
+    if args.scenario and args.show and args.scenario != args.show:
+        raise CommandError(f"two scenarios ({args.scenario!r} and --show {args.show!r}): give one")
+    args.show = args.show or args.scenario
     with stages(_progress(args), "scenarios", ["build model", "load scenarios"]) as stage:
         stage("build model")
         base_model()
@@ -171,9 +186,15 @@ def compare(args: argparse.Namespace, say: Callable[[str], None]) -> None:
 
     if args.until <= args.start:
         raise CommandError(f"--until ({args.until:g}) must be after --start ({args.start:g})")
+    quarters = (args.until - args.start) * 4
+    if abs(quarters - round(quarters)) > 1e-9:
+        raise CommandError(f"--until - --start ({args.until - args.start:g} years) must be a whole number of quarters")
     if args.plot and args.out is None:
         raise CommandError("--plot needs --out DIR for the figures")
-    c = run_compare(args.scenarios, start=args.start, stop=args.until, progress=_progress(args))
+    if args.out is not None:
+        check_output_dir(args.out, "--out")
+    scenarios = [scenario_of(args, ref) for ref in args.scenarios]
+    c = run_compare(scenarios, start=args.start, stop=args.until, progress=_progress(args))
     say(c.table.to_string())
     say("\nwhy a lever did or did not matter: the binding constraint and each ceiling's slack (orders of "
         "magnitude above the largest run) in the years the interventions act\n")
@@ -212,10 +233,13 @@ def ensemble(args: argparse.Namespace, say: Callable[[str], None]) -> None:
     if args.out is not None and args.out.suffix not in (".nc", ".nc4", ".netcdf"):
         raise CommandError(f"--out {args.out}: give a NetCDF file name ending in .nc")
     settings = _settings(args)
+    if args.out is not None:
+        check_output_file(args.out, "--out")
     plot_dir = _plot_dir(args)
+    scenario = scenario_of(args)
     began = time.perf_counter()
     try:
-        ds = monte_carlo(args.scenario, args.n, args.seed, settings, chunk_size=args.chunk_size,
+        ds = monte_carlo(scenario, args.n, args.seed, settings, chunk_size=args.chunk_size,
                          scheduler=args.scheduler, workers=args.workers, progress=_progress(args))
     except EnsembleError as err:
         raise CommandError(str(err)) from None
@@ -244,10 +268,13 @@ def sensitivity(args: argparse.Namespace, say: Callable[[str], None]) -> None:
     from .sensitivity import sensitivity as run_sensitivity
 
     settings = _settings(args)
+    if args.out is not None:
+        check_output_file(args.out, "--out")
     plot_dir = _plot_dir(args)
     parameters = [p.strip() for p in args.parameters.split(",") if p.strip()] if args.parameters else None
+    scenario = scenario_of(args)
     try:
-        r = run_sensitivity(args.scenario, args.method, args.n, args.output, args.seed, parameters, settings,
+        r = run_sensitivity(scenario, args.method, args.n, args.output, args.seed, parameters, settings,
                             chunk_size=args.chunk_size, scheduler=args.scheduler, workers=args.workers,
                             progress=_progress(args))
     except EnsembleError as err:

@@ -63,6 +63,7 @@ class Comparison:
         out_dir = Path(out_dir)
         frame = self.values.copy()
         frame.insert(0, "metric", [m.label for m in METRICS] + list(frame.index[len(METRICS):]))
+        frame.insert(1, "unit", [m.unit for m in METRICS] + ["" for _ in frame.index[len(METRICS):]])
         written = [out_dir / "compare.csv", out_dir / "binding_timeline.csv", out_dir / "slack.csv"]
         atomic_write(written[0], lambda p: frame.to_csv(p, index_label="key"))
         timelines = self.timelines()

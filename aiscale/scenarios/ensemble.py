@@ -49,6 +49,7 @@ SERIES = ("largest_training_run_flop", "effective_compute_flop", "automation_fra
           "gwp_growth_rate_per_year", "research_speedup")
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 DEFAULT_CHUNK = 1000  # members per chunk: ~the fastest per member (cache-sized arrays)
+PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal a process gets when its parent dies
 CONNECT_TIMEOUT = "15s"  # to reach a Dask scheduler
 
 
@@ -200,13 +201,57 @@ def _run_local(function, chunks, args, workers, retries, done, results) -> None:
                 done(keys[key], result)
 
     parallel = workers > 1 and len(chunks) > 1
-    context = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     try:
-        with Collect(), dask.config.set({"multiprocessing.context": context}):
-            dask.compute(*tasks, scheduler="processes" if parallel else "synchronous", num_workers=workers)
+        with Collect():
+            if not parallel:
+                dask.compute(*tasks, scheduler="synchronous")
+                return
+            context = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            pool = multiprocessing.get_context(context).Pool(workers, initializer=worker_started,
+                                                             initargs=(os.getpid(),))
+            try:
+                dask.compute(*tasks, scheduler="processes", num_workers=workers, pool=pool)
+                pool.close()
+            except BaseException:  # a failure, Ctrl-C or SIGTERM: stop the workers now
+                pool.terminate()
+                raise
+            finally:
+                pool.join()
     except ChunkFailed as err:
         failed = next(c for c in chunks if c.index == err.index)
         raise _failed(failed, err.message, results) from None
+
+
+def worker_started(parent: int) -> None:
+    """Run in each local worker process as it starts: it ends with its parent, whatever
+    ends the parent (SIGKILL included: Linux's PR_SET_PDEATHSIG, elsewhere a thread that
+    watches the parent), and leaves Ctrl-C and SIGTERM to the parent, which stops it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    watched = False
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            watched = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            watched = False
+    if os.getppid() != parent:  # the parent died before the watch began
+        os._exit(1)
+    if not watched:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="aiscale-parent-watch").start()
+
+
+def _watch_parent(parent: int, every: float = 0.5) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
 
 
 def _run_distributed(function, chunks, args, scheduler, retries, done, results) -> None:
@@ -231,6 +276,40 @@ def _run_distributed(function, chunks, args, scheduler, retries, done, results) 
             future.release()
     finally:
         client.close()
+
+
+def memory_needed(n: int, varied: int, settings: Settings) -> int:
+    """Bytes that ``n`` runs hold at once in this process: the draws (with the copula's
+    working copies), each run's metrics, and its series kept in the dataset (the
+    chunks' and their concatenation)."""
+    years = int(round((settings.stop - settings.start) / settings.series_step)) + 1
+    per_run = 8 * (3 * varied + 2 * len(METRICS) + 4) + 2 * (8 * len(SERIES) + 1) * years
+    return n * per_run
+
+
+def check_memory(n: int, varied: int, settings: Settings, asked: str = "", runs_per_unit: int = 1) -> None:
+    """Refuse, before any work, ``n`` runs whose results would not fit in half of this
+    machine's memory (rather than fail after minutes, or swap). ``asked`` says what the
+    user asked for when it is not ``n`` runs (e.g. a sensitivity's base sample), and
+    ``runs_per_unit`` converts the largest feasible number of runs back into it."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return
+    need = memory_needed(n, varied, settings)
+    if need > total / 2:
+        most = int(n * total / 2 / need) // runs_per_unit
+        raise ValueError(f"{asked or f'{n:,} runs'} need about {_size(need)} of memory for their draws and "
+                         f"results, and this machine has {_size(total)}: ask for at most about "
+                         f"{most:,}{'' if asked else ' runs'}")
+
+
+def _size(nbytes: float) -> str:
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if nbytes < 1000 or unit == "TB":
+            return f"{nbytes:.3g} {unit}"
+        nbytes /= 1000
+    return f"{nbytes:.3g} PB"
 
 
 def make_chunks(draws: Mapping[str, np.ndarray], n: int, chunk_size: int) -> list[Chunk]:
@@ -268,6 +347,7 @@ def monte_carlo(scenario: str | Path | Scenario = "baseline", n: int = 1000, see
         raise ValueError(f"the ensemble needs at least one member, not {n}")
     scenario = load_scenario(scenario)
     marginals = scenario.uncertainty()
+    check_memory(n, len(marginals), settings)
     draws = sample(marginals, n, seed, scenario.correlations)
     out = run_draws(scenario, draws, n, settings, chunk_size=chunk_size, scheduler=scheduler, workers=workers,
                     retries=retries, progress=progress, runner=runner)

@@ -37,10 +37,12 @@ not have, and cyclic ``extends``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -77,6 +79,7 @@ class Scenario:
     lineage: tuple[str, ...] = ()       # the scenarios it extends, nearest first
     path: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    fixed: frozenset[str] = frozenset()  # set by the user (--set): held at their value in ensembles
 
     # ---------------------------------------------------------------- using it
     def apply(self, model: Model | None = None) -> Model:
@@ -85,7 +88,9 @@ class Scenario:
         if model is None:
             model = base_model()
         try:
-            return model.with_parameters(dict(self.parameters)).with_interventions(self.interventions)
+            model = model.with_parameters(dict(self.parameters))
+            # without interventions the compiled plan is shared, not rebuilt
+            return model.with_interventions(self.interventions) if self.interventions else model
         except (ModelError, ValueError) as err:
             raise ScenarioError(f"{self.where}: {err}") from None
 
@@ -115,6 +120,8 @@ class Scenario:
         for name, p in model.parameters.items():
             if "__" in name:
                 continue
+            if name in self.fixed:
+                continue
             if name in self.distributions:
                 d = self.distributions[name]
             elif name in POLICY_LEVERS or p.low is None or p.high is None or not p.low < p.high:
@@ -124,6 +131,27 @@ class Scenario:
             if d.varied:
                 out[name] = (d, p.low, p.high)
         return out
+
+    def with_overrides(self, overrides: Mapping[str, float] | Iterable[tuple[str, float]],
+                       model: Model | None = None, where: str = "--set") -> Scenario:
+        """This scenario with parameters set to fixed values (the command line's
+        ``--set name=value``): checked like a file's ``[parameters]`` (known names,
+        finite values within range), applied after the scenario's own values and held
+        fixed in ensembles and sensitivity analyses."""
+        items = list(overrides.items() if isinstance(overrides, Mapping) else overrides)
+        if not items:
+            return self
+        model = model or base_model()
+
+        def fail(message: str) -> ScenarioError:
+            return ScenarioError(f"{where} {message}")
+
+        values = {name: _parameter_value(model, name, value, f"{name}={value:g}:", name, fail)
+                  for name, value in items}
+        shown = ", ".join(f"{k}={v:g}" for k, v in values.items())
+        return dataclasses.replace(self, name=f"{self.name} ({shown})" if len(values) <= 2 else
+                                   f"{self.name} (+{len(values)} settings)",
+                                   parameters={**self.parameters, **values}, fixed=self.fixed | set(values))
 
     def to_toml(self) -> str:
         """The resolved scenario as TOML (inheritance flattened)."""
@@ -209,16 +237,21 @@ def parse_scenario(text: str, model: Model | None = None, source: str = "<scenar
 
 
 def _locate(ref: str, base_dir: Path | None) -> Path:
-    """A built-in name, or a path (relative to ``base_dir`` when given)."""
+    """A built-in name, or a path (relative to ``base_dir`` when given). A bare name
+    (no ``/``, no ``.toml``) is the built-in scenario even when a file or folder of
+    that name exists: ``./baseline`` names the path."""
     candidate = Path(ref)
     if base_dir is not None and not candidate.is_absolute():
         candidate = base_dir / candidate
-    if candidate.suffix == ".toml" or candidate.exists() or "/" in ref:
+    is_path = candidate.suffix == ".toml" or "/" in ref or "\\" in ref
+    if not is_path and ref in builtin_names():
+        return builtin_path(ref)
+    if is_path or candidate.exists():
+        if candidate.is_dir():
+            raise ScenarioError(f"{str(candidate)!r} is a directory, not a scenario file")
         if not candidate.is_file():
             raise ScenarioError(f"no scenario file {str(candidate)!r}")
         return candidate
-    if ref in builtin_names():
-        return builtin_path(ref)
     raise ScenarioError(f"unknown scenario {ref!r}{did_you_mean(ref, builtin_names())}: give a built-in "
                         "name (see 'aiscale scenarios') or a .toml file")
 
@@ -229,18 +262,25 @@ def _load(path: Path, model: Model, chain: tuple[str, ...]) -> Scenario:
         names = [Path(c).stem for c in (*chain[chain.index(key):], key)]
         raise ScenarioError(f"{path}: cyclic 'extends': {' -> '.join(names)}")
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ScenarioError(f"{path}: cannot read the scenario file ({err.strerror})") from None
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{path}: not a text (UTF-8) file: byte {err.object[err.start]:#04x} at "
+                            f"position {err.start}; a scenario is a TOML text file") from None
     doc = _parse_toml(text, str(path))
     return _resolve(doc, str(path), path.parent, model, (*chain, key))
 
 
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{source}: malformed TOML: {err}") from None
+    if not doc:
+        raise ScenarioError(f"{source}: empty scenario file: give at least a name, [parameters] or "
+                            "[[interventions]] (see 'aiscale scenarios baseline')")
+    return doc
 
 
 def _resolve(doc: dict[str, Any], source: str, base_dir: Path, model: Model, chain: tuple[str, ...]) -> Scenario:
@@ -305,24 +345,32 @@ def _string(doc: Mapping[str, Any], key: str, fail, default: str) -> str:
 def _number(value: Any, what: str, fail) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise fail(f"{what} must be a number, not {_type(value)} ({value!r})")
+    if not math.isfinite(value):
+        raise fail(f"{what} must be a finite number, not {value!r}")
     return float(value)
 
 
 def _parameters(table: Any, model: Model, fail) -> dict[str, float]:
     if not isinstance(table, dict):
         raise fail(f"[parameters] must be a table of name = number, not {_type(table)}")
-    out = {}
-    for name, value in table.items():
-        if name not in model.parameters or "__" in name:
-            raise fail(f"[parameters]: unknown parameter {name!r}"
-                       f"{did_you_mean(name, [p for p in model.parameters if '__' not in p])}")
-        v = _number(value, f"[parameters] {name}", fail)
-        p = model.parameters[name]
-        if (p.low is not None and v < p.low) or (p.high is not None and v > p.high):
-            raise fail(f"[parameters] {name} = {v:g} is out of range: it must lie in "
-                       f"[{p.low:g}, {p.high:g}] ({p.unit})")
-        out[name] = v
-    return out
+    return {name: _parameter_value(model, name, value, "[parameters]:", f"[parameters] {name}", fail)
+            for name, value in table.items()}
+
+
+def _parameter_value(model: Model, name: str, value: Any, where: str, what: str, fail) -> float:
+    """``value`` checked as the value of parameter ``name``: a known public parameter,
+    a finite number, within its range. ``where`` prefixes an unknown name, ``what``
+    names the value in the other messages."""
+    public = [p for p in model.parameters if "__" not in p]
+    if name not in public:
+        raise fail(f"{where} unknown parameter {name!r}{did_you_mean(name, public)}")
+    v = _number(value, what, fail)
+    p = model.parameters[name]
+    if (p.low is not None and v < p.low) or (p.high is not None and v > p.high):
+        low = "-inf" if p.low is None else f"{p.low:g}"
+        high = "inf" if p.high is None else f"{p.high:g}"
+        raise fail(f"{what} = {v:g} is out of range: it must lie in [{low}, {high}] ({p.unit})")
+    return v
 
 
 def _interventions(items: Any, fail) -> list[Intervention]:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .distributions import Distribution, uniform_to_draws
-from .ensemble import DEFAULT_CHUNK, Settings, run_draws
+from .ensemble import DEFAULT_CHUNK, Settings, check_memory, run_draws
 from .metrics import BY_KEY, METRIC_KEYS
 from .scenario import Scenario, load_scenario
 
@@ -118,6 +118,10 @@ def sensitivity(scenario: str | Path | Scenario = "baseline", method: str = "sob
             raise ValueError(f"{unknown[0]!r} is not an uncertain parameter of scenario {scenario.name!r}"
                              f"{did_you_mean(unknown[0], marginals)}")
         marginals = {p: marginals[p] for p in parameters}
+    per_sample = len(marginals) + 2
+    runs = (2 ** int(np.ceil(np.log2(n))) if method == "sobol" else n) * per_sample
+    check_memory(runs, len(marginals), settings, asked=f"-n {n} ({runs:,} {method} runs of {len(marginals)} "
+                 "parameters)", runs_per_unit=per_sample)
     censored: list[float] = []
 
     def evaluate(draws: dict[str, np.ndarray]) -> np.ndarray:

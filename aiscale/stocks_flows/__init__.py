@@ -15,6 +15,7 @@ from .errors import (
     UnknownNameError,
 )
 from .events import BlowUp, Event, Threshold
+from .files import atomic_directory
 from .interventions import Intervention, InterventionError
 from .functions import (
     absolute,
@@ -36,7 +37,7 @@ from .xmile import export_xmile
 
 __all__ = [
     "Model", "Parameter", "Stock", "Equation", "Lookup", "Builtin", "Result", "simulate",
-    "atomic_write", "export_xmile", "Threshold", "BlowUp", "Event", "ModelError",
+    "atomic_write", "atomic_directory", "export_xmile", "Threshold", "BlowUp", "Event", "ModelError",
     "Intervention", "InterventionError",
     "ModelValidationError",
     "UnknownNameError", "DuplicateNameError", "ParameterRangeError", "minimum", "maximum",

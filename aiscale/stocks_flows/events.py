@@ -87,7 +87,7 @@ class Event:
 
     name: str
     time: float
-    kind: str  # "threshold", "blow-up", "singularity", "watchdog"
+    kind: str  # "threshold", "blow-up", "singularity", "watchdog", "solver-failure"
     run: int = 0
     detail: str = ""
 

@@ -368,12 +368,13 @@ def _adaptive(system: _System, y0, start, stop, saveper, method, rtol, atol, max
                 message, solver.status = str(err), "watchdog"
             steps += 1
             if solver.status in ("failed", "watchdog"):
-                kind = "watchdog" if solver.status == "watchdog" else "singularity"
+                kind = "watchdog" if solver.status == "watchdog" else _failure_kind(system, solver)
                 status = kind
                 for m in np.flatnonzero(system.active):
                     events.append(Event(kind, float(solver.t), kind, m, str(message)))
                     stop_time[m] = float(solver.t)
                 system.active[:] = False
+                t, z = float(solver.t), solver.y  # the last accepted state is held from here
                 break
             t_old, t_new = float(solver.t_old), float(solver.t)
             stalled = stalled + 1 if t_new - t_old <= 8 * np.spacing(abs(t_new)) else 0
@@ -384,6 +385,7 @@ def _adaptive(system: _System, y0, start, stop, saveper, method, rtol, atol, max
                     stop_time[m] = t_new
                 system.active[:] = False
                 status = "singularity"
+                t, z = t_new, solver.y
                 break
             dense = _Lazy(solver.dense_output)  # built only if a crossing or a save needs it
             g_new = system.solver_indicators(t_new, solver.y)
@@ -419,6 +421,20 @@ def _adaptive(system: _System, y0, start, stop, saveper, method, rtol, atol, max
     stats = {"method": method, "rtol": rtol, "nfev": system.nfev, "steps": steps, "status": status,
              "log_space_states": [system.plan.state_names[i] for i in np.flatnonzero(system.log_mask)]}
     return Trajectory(save_at, out, stop_time, events, stats)
+
+
+def _failure_kind(system: _System, solver) -> str:
+    """Why a solver gave up: ``"singularity"`` when a state grows so fast that it
+    would pass any bound within a few of the smallest steps time allows there (a
+    finite-time blow-up), ``"solver-failure"`` otherwise (stiffness, a kink the method
+    cannot step over): the model did not blow up, the method failed."""
+    y, _, dy = system.evaluate_solver_state(float(solver.t), solver.y)
+    rows = system.plan.positive if system.plan.positive.any() else np.ones(len(y), dtype=bool)
+    with np.errstate(all="ignore"):
+        scale = np.abs(y[rows])
+        rate = np.where(scale > 0, dy[rows] / scale, 0.0)
+    fastest = float(np.nanmax(rate)) if rate.size else 0.0
+    return "singularity" if fastest * np.spacing(max(abs(float(solver.t)), 1.0)) > 1e-8 else "solver-failure"
 
 
 class _Lazy:

@@ -35,6 +35,7 @@ breakpoints, so an adaptive step never jumps over the start or end of an interve
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,11 @@ class Intervention:
             if v is not None:
                 object.__setattr__(self, name, float(v))
         where = f"{self.kind} intervention on {self.target!r}"
+        numbers = [(n, getattr(self, n)) for n in ("start", "end", "value")]
+        numbers += [(f"table point {k}", x) for k, point in enumerate(self.table, 1) for x in point]
+        for name, v in numbers:
+            if v is not None and not math.isfinite(v):
+                raise InterventionError(f"{where}: {name} must be a finite number, not {v}")
         if self.kind not in KINDS:
             raise InterventionError(f"unknown intervention kind {self.kind!r} for {self.target!r}"
                                     f"{did_you_mean(self.kind, KINDS)}; choose one of {', '.join(KINDS)}")

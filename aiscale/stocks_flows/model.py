@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -238,6 +239,9 @@ class Model:
 
 
 def check_range(p: Parameter, value: float) -> None:
+    """``value`` is a finite number within ``p``'s range (NaN would pass every < and >)."""
+    if not math.isfinite(value):
+        raise ParameterRangeError(f"parameter {p.name!r} = {value} is not a finite number")
     if p.low is not None and value < p.low:
         raise ParameterRangeError(f"parameter {p.name!r} = {value:g} is below its lower bound "
                                   f"{p.low:g} (range [{p.low:g}, {p.high if p.high is not None else 'inf'}])")

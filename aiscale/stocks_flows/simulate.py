@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .events import BlowUp, Event, Threshold
+from .files import atomic_write
 from .integrate import FIXED_METHODS, Trajectory, find_breakpoints, integrate
 
 if TYPE_CHECKING:
@@ -93,27 +93,6 @@ def _finite(x: Any) -> Any:
     if isinstance(x, (list, tuple)):
         return [_finite(v) for v in x]
     return x
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path: str | os.PathLike, write: Any) -> None:
-    """Call ``write(tmp_path)`` then rename into place: a failed write leaves no file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file ordinary permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def prepare(model: Model, parameters: Mapping[str, Any] | None, n: int | None = None
@@ -226,7 +205,22 @@ def outputs_frame(model: Model, times: np.ndarray, states: np.ndarray, params: M
     run equals its ensemble member bit for bit."""
     fixed = trajectory.stats.get("fixed", {})
     values = evaluate_outputs(model, times, states, params, fixed)
-    return pd.DataFrame({k: v[:, 0] for k, v in values.items()}, index=pd.Index(times, name="time"))
+    frame = pd.DataFrame({k: v[:, 0] for k, v in values.items()}, index=pd.Index(times, name="time"))
+    frame.attrs.update(variable_attrs(model, frame.columns))
+    return frame
+
+
+def variable_attrs(model: Model, names: Iterable[str]) -> dict[str, Any]:
+    """Units and descriptions of output columns, for ``DataFrame.attrs`` and files:
+    ``{"units": {name: unit}, "descriptions": {name: doc}, "time_unit": ...}``."""
+    units, docs = {}, {}
+    for name in names:
+        try:
+            element = model.element(name)
+        except KeyError:
+            continue
+        units[name], docs[name] = element.unit or "", element.doc or ""
+    return {"units": units, "descriptions": docs, "time_unit": model.time_unit}
 
 
 def parameter_hash(params: Mapping[str, Any]) -> str:

@@ -75,6 +75,7 @@ __all__ = [
     "link_scores",
     "loop_scores",
     "loop_dominance",
+    "group_dominance",
     "dominant_periods",
 ]
 
@@ -307,6 +308,17 @@ class LoopAnalysis:
         """Relative loop scores over time (see :func:`loop_dominance`)."""
         return self.loop_scores(loops, relative=True, include_internal=include_internal)
 
+    def grouped_dominance(self, groups: Mapping[str, str], other: str = "other loops",
+                          include_internal: bool = False) -> pd.DataFrame:
+        """Loop dominance over *every* loop, summed by group (see :func:`group_dominance`):
+        ``groups`` maps loop id to group name; loops in no group count as ``other``.
+        Only the partitions that hold a grouped loop take part: a loop in another
+        strongly connected component is a separate feedback system, normalised on
+        its own (a lone loop there always scores 1)."""
+        partitions = {lp.partition for lp in self.loops if lp.id in groups}
+        chosen = [lp for lp in self.loops if lp.partition in partitions and (include_internal or not lp.internal)]
+        return group_dominance(self.dominance(chosen, include_internal=True), groups, other)
+
 
 def _polarity_text(signs: np.ndarray) -> str:
     ok = np.isfinite(signs)
@@ -479,6 +491,25 @@ def loop_dominance(model: Model, result: Result | None = None, *, include_intern
     has no score (NaN). ``frame.attrs['partitions']`` maps loop id to partition.
     """
     return LoopAnalysis(model, result, **kwargs).dominance(include_internal=include_internal)
+
+
+def group_dominance(dominance: pd.DataFrame, groups: Mapping[str, str], other: str = "other loops"
+                    ) -> pd.DataFrame:
+    """Relative loop scores summed by group: one column per group (first-seen order,
+    then ``other`` for the loops ``groups`` does not name, if any), signed like the
+    scores (positive: the group's loops act as reinforcing in sum). Computed over all
+    the loops in ``dominance``, so a group dominates only where its loops carry more of
+    the loop score than any other group's, the unnamed ones included; within one
+    partition the absolute group scores sum to at most 1. ``frame.attrs['loops']``
+    counts each group's loops."""
+    names = [groups.get(str(c), other) for c in dominance.columns]
+    order = list(dict.fromkeys(n for n in names if n != other)) + ([other] if other in names else [])
+    values = dominance.to_numpy(dtype=float)
+    out = pd.DataFrame({g: np.sum(values[:, [i for i, n in enumerate(names) if n == g]], axis=1) for g in order},
+                       index=dominance.index, columns=order)
+    out.loc[dominance.isna().all(axis=1).to_numpy()] = np.nan  # no score at the first saved time
+    out.attrs["loops"] = {g: names.count(g) for g in order}
+    return out
 
 
 def dominant_periods(dominance: pd.DataFrame | Model, result: Result | None = None,

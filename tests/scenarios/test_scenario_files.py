@@ -92,6 +92,17 @@ BAD = [
         [parameters]
         fab_construction_years = true
         """, "must be a number, not a boolean"),
+    ("not a number", """
+        [parameters]
+        fab_construction_years = nan
+        """, "[parameters] fab_construction_years must be a finite number, not nan"),
+    ("infinite intervention value", """
+        [[interventions]]
+        kind = "step"
+        target = "compute_tax_rate"
+        start = 2030
+        value = inf
+        """, "'value' must be a finite number, not inf"),
     ("out of range", """
         [parameters]
         fab_construction_years = 9

@@ -419,3 +419,54 @@ def test_find_cycles_without_limit_gives_all_and_no_warning():
     assert bound is None and len(cycles) == 3
     with pytest.raises(ValueError, match="length_bound"):
         find_cycles(influence_graph(coupled(20)), length_bound=40, max_loops=5)
+
+
+def crowded_population() -> Model:
+    """Logistic growth whose births run through two parallel flows (two reinforcing
+    loops of one family) and whose crowding deaths form one balancing loop:
+    d(S)/dt = r S - r S^2 / K, inflection at S = K / 2."""
+    m = Model("crowding", units=["animal = [population]"])
+    m.parameter("growth_rate", 1.0, "1/year")
+    m.parameter("carrying_capacity", 1000.0, "animal")
+    m.stock("population", 10.0, "animal", inflows=["births_young_parents", "births_old_parents"],
+            outflows=["crowding_deaths"])
+
+    @m.flow("animal/year")
+    def births_young_parents(population, growth_rate):
+        return 0.5 * growth_rate * population
+
+    @m.flow("animal/year")
+    def births_old_parents(population, growth_rate):
+        return 0.5 * growth_rate * population
+
+    @m.flow("animal/year")
+    def crowding_deaths(population, growth_rate, carrying_capacity):
+        return growth_rate * population * population / carrying_capacity
+
+    return m
+
+
+def test_grouped_dominance_sums_every_loop_of_a_family():
+    """LTM on logistic growth: the growth family dominates until the inflection
+    (S = K/2, t = ln 99), crowding after. Loop by loop, crowding would already win
+    at S = K/4 (each birth loop carries half the growth): comparing representative
+    loops instead of whole families misplaces the shift by a year."""
+    m = crowded_population()
+    analysis = LoopAnalysis(m, m.run(0, 10, saveper=0.05, rtol=1e-9))
+    groups = {lp.id: "growth" if any(v.startswith("births") for v in lp.variables) else "crowding"
+              for lp in analysis.loops}
+    assert sorted(groups.values()) == ["crowding", "growth", "growth"]
+    family = analysis.grouped_dominance(groups)
+    assert list(family.columns) == list(dict.fromkeys(groups[lp.id] for lp in analysis.loops))
+    assert family.attrs["loops"] == {"growth": 2, "crowding": 1}
+    periods = dominant_periods(family)
+    assert [p[2] for p in periods] == ["growth", "crowding"]
+    assert periods[0][1] == pytest.approx(np.log(99), abs=0.05)  # the inflection
+    np.testing.assert_allclose(family.abs().sum(axis=1).iloc[1:], 1.0)
+    assert (family["growth"].iloc[1:] > 0).all() and (family["crowding"].iloc[1:] < 0).all()
+    by_loop = dominant_periods(analysis.dominance())
+    assert groups[by_loop[1][2]] == "crowding" and by_loop[0][1] == pytest.approx(np.log(99 / 3), abs=0.05)
+    # unnamed loops count as "other loops", and still compete
+    partial = analysis.grouped_dominance({k: v for k, v in groups.items() if v == "growth"})
+    assert list(partial.columns) == ["growth", "other loops"]
+    np.testing.assert_allclose(partial["other loops"], family["crowding"])

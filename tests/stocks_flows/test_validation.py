@@ -222,3 +222,46 @@ def test_delay_of_an_undeclared_input_without_unit_is_reported_once():
     with pytest.raises(ModelValidationError, match="delay 'shipments' has no unit: pass unit=") as info:
         m.build()
     assert str(info.value).count("shipments") == 1 and info.value.kinds == {"missing-unit"}
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_nan_and_infinite_parameters_are_refused_everywhere(value):
+    """NaN passes every < and > comparison: without its own check it would run."""
+    import numpy as np
+
+    from aiscale.stocks_flows import Intervention, InterventionError
+
+    m = small_model().build()
+    with pytest.raises(ParameterRangeError, match="'budget_growth' = .* is not a finite number"):
+        m.with_parameters(budget_growth=value)
+    with pytest.raises(ParameterRangeError, match="not a finite number"):
+        m.run(0, 1, parameters={"budget_growth": np.array([0.5, value])})
+    with pytest.raises(ParameterRangeError, match="not a finite number"):
+        Model("x").parameter("p", value, "1")
+    for kwargs in ({"start": value, "value": 1.0}, {"start": 1.0, "value": value},
+                   {"start": 1.0, "end": value, "value": 1.0}):
+        with pytest.raises(InterventionError, match="must be a finite number"):
+            Intervention("step", "budget_growth", mode="multiply", **kwargs)
+    with pytest.raises(InterventionError, match="table point 2 must be a finite number"):
+        Intervention("schedule", "budget_growth", table=((0, 0.1), (1, value)))
+
+
+def test_a_solver_failure_is_not_reported_as_a_blow_up():
+    """A drain at a constant speed that switches sign at zero makes the state chatter
+    there: BDF gives up at t = 0.1 where nothing grows (a solver failure, the run ends
+    there with finite values); where a state runs off to infinity (dS/dt = S^2, in
+    test_simulation) the same failure is a singularity."""
+    import numpy as np
+
+    m = Model("chatter", units=["widget = [widget]"])
+    m.parameter("speed", 10.0, "widget/year")
+    m.stock("s", 1.0, "widget", outflows=["drain"])
+
+    @m.flow("widget/year")
+    def drain(s, speed):
+        return speed * np.sign(s)
+
+    r = m.run(0, 1, method="BDF", max_seconds=60)
+    assert [e.kind for e in r.events] == ["solver-failure"] and not r.blew_up
+    assert r.events[0].time == pytest.approx(0.1, abs=1e-3)
+    assert r.frame.index[-1] == pytest.approx(0.1, abs=1e-3) and np.isfinite(r.frame.to_numpy()).all()
