@@ -140,6 +140,7 @@ def add_compute(m: Model) -> None:
     @m.auxiliary("1/year")
     def fleet_growth_rate_per_year(fleet_additions_flop_per_s_per_year, gpu_fleet_flop_per_s_retirement,
                                    gpu_fleet_flop_per_s):
+        """Net relative growth of the accelerator fleet (additions minus retirements, per unit of fleet)."""
         return (fleet_additions_flop_per_s_per_year - gpu_fleet_flop_per_s_retirement) / gpu_fleet_flop_per_s
 
     # ---------------------------------------------------------------- power and the grid
@@ -179,10 +180,12 @@ def add_compute(m: Model) -> None:
 
     @m.auxiliary("W")
     def non_ai_electricity_demand_2012(world_electricity_2012, datacenter_power_2012):
+        """Non-AI electricity demand at the start: world generation less AI datacenters."""
         return world_electricity_2012 - datacenter_power_2012
 
     @m.flow("W/year")
     def non_ai_electricity_demand_growth(non_ai_electricity_demand_w, electricity_growth_per_year):
+        """Non-AI electricity demand grows at the historical rate of world generation."""
         return non_ai_electricity_demand_w * electricity_growth_per_year
 
     @m.auxiliary("W")
@@ -198,6 +201,7 @@ def add_compute(m: Model) -> None:
 
     @m.auxiliary("dimensionless")
     def ai_share_of_electricity(datacenter_power_w, world_electricity_w):
+        """Share of world generation that AI datacenters take."""
         return datacenter_power_w / world_electricity_w
 
     @m.auxiliary("FLOP/s")

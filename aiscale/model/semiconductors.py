@@ -43,10 +43,12 @@ def add_semiconductors(m: Model) -> None:
     @m.auxiliary("wafer/year")
     def non_ai_wafer_demand_2012(wafer_capacity_2012, accelerators_bought_2012_chips_per_year, good_dies_per_wafer,
                                  capacity_planning_margin):
+        """Non-AI wafer demand at the start: the 2012 capacity less what AI accelerators took."""
         return wafer_capacity_2012 - accelerators_bought_2012_chips_per_year / good_dies_per_wafer * capacity_planning_margin
 
     @m.flow("wafer/year/year")
     def non_ai_wafer_demand_growth(non_ai_wafer_demand, wafer_baseline_growth_per_year):
+        """Non-AI demand for leading-edge wafers grows at its historical rate."""
         return non_ai_wafer_demand * wafer_baseline_growth_per_year
 
     @m.auxiliary("wafer/year")
@@ -155,6 +157,7 @@ def add_semiconductors(m: Model) -> None:
 
     @m.flow("1/year")
     def semiconductor_rnd_growth(semiconductor_rnd_effort, semiconductor_rnd_growth_per_year):
+        """Human chip R&D effort grows at its historical rate."""
         return semiconductor_rnd_effort * semiconductor_rnd_growth_per_year
 
     @m.auxiliary("dimensionless")
