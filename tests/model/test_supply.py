@@ -15,7 +15,7 @@ from aiscale.model.progress import ceiling_penalty, semi_endogenous_progress_rat
 
 # Every lever of AI-accelerated progress at the end of its range that speeds progress.
 MAXIMAL_AI_ACCELERATION = {
-    "hardware_research_elasticity": 1.5, "research_inference_share_of_fleet": 0.3,
+    "hardware_research_elasticity": 1.5, "research_inference_weight": 5.0,
     "flop_per_s_per_ai_researcher": 1e14, "full_automation_effective_flop": 1e28, "flop_gap": 10.0,
     "automation_start_effective_flop": 1e21, "research_returns": 3.0, "research_parallelism": 1.0,
     "labour_share_in_research": 0.9, "hardware_rnd_returns": 7.0,

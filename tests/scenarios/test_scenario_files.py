@@ -117,7 +117,7 @@ BAD = [
     ("intervention on a stock", """
         [[interventions]]
         kind = "step"
-        target = "gpu_fleet_flop_per_s"
+        target = "frontier_cluster_share"
         start = 2027
         value = 1
         """, "is a stock, which only its flows change"),
