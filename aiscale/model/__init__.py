@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..stocks_flows import BlowUp, Model, Result
+from .allocation import add_allocation
+from .automation import add_automation
 from .capacity import add_capacity_planning
 from .compute import add_compute
 from .constraints import CONSTRAINTS, add_constraints
@@ -31,10 +33,11 @@ UNITS = (
     "token = [text]",
     "parameter = [model_parameter]",
     "researcher = [research_labour]",
+    "worker = [labour]",
 )
 
-SECTORS = (add_capacity_planning, add_semiconductors, add_compute, add_cost_of_delay, add_data, add_research, add_economy,
-           add_constraints)
+SECTORS = (add_capacity_planning, add_semiconductors, add_compute, add_allocation, add_cost_of_delay, add_data,
+           add_research, add_automation, add_economy, add_constraints)
 
 START_YEAR = 2012.0
 END_YEAR = 2060.0

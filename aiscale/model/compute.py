@@ -90,7 +90,7 @@ def add_compute(m: Model) -> None:
         """Chips that have power to run."""
         return minimum(gpu_fleet_flop_per_s, power_limited_fleet_flop_per_s)
 
-    # ---------------------------------------------------------------- allocation
+    # ---------------------------------------------------------------- the frontier run
     m.stock("frontier_cluster_share", "frontier_cluster_share_2012", "dimensionless",
             inflows=["cluster_concentration"], positive=True,
             doc="Share of the usable fleet the largest training run gathers")
@@ -101,19 +101,3 @@ def add_compute(m: Model) -> None:
         """Compute concentrates into frontier runs (logistic toward the maximum share)."""
         return cluster_concentration_rate_per_year * frontier_cluster_share * (
             1 - frontier_cluster_share / max_frontier_cluster_share)
-
-    @m.auxiliary("FLOP/s")
-    def experiment_compute_flop_per_s(usable_fleet_flop_per_s, experiment_share_of_fleet):
-        """Fleet compute used for research experiments (the experiment share of the usable fleet)."""
-        return usable_fleet_flop_per_s * experiment_share_of_fleet
-
-    @m.auxiliary("FLOP/s")
-    def inference_compute_flop_per_s(usable_fleet_flop_per_s, training_share_of_fleet,
-                                     experiment_share_of_fleet):
-        """Fleet compute serving inference: what training and experiments leave."""
-        return usable_fleet_flop_per_s * (1 - training_share_of_fleet - experiment_share_of_fleet)
-
-    @m.auxiliary("FLOP/s")
-    def research_inference_flop_per_s(usable_fleet_flop_per_s, research_inference_share_of_fleet):
-        """Inference compute running AI research assistants (the research share of the usable fleet)."""
-        return usable_fleet_flop_per_s * research_inference_share_of_fleet

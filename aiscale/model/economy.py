@@ -1,115 +1,347 @@
-"""Economy: AI revenue, AI spending, investor expectations and gross world product.
+"""Economy: a task-based production function for gross world product, AI revenue from
+the work AI does, and AI capex that leads revenue.
 
-Revenue diffuses toward a market that grows with capability (effective compute) and
-with the share of work AI can automate. Spending adjusts toward a target set by
-revenue (revenue reinvestment) scaled by investor optimism, which rises with revenue
-growth and falls when revenue per dollar spent disappoints (investor pullback). As
-spending nears its ceiling share of GWP, the room to grow closes (the GWP ceiling).
-GWP grows ~3%/yr plus the growth of automated work, so explosive growth is possible
-(Davidson 2023; Erdil & Besiroglu 2023).
+Production (Davidson 2023's goods sector; Epoch's GATE, Erdil et al. 2025; the task
+framework of Acemoglu & Restrepo 2018). Output is a normalised CES of capital K and
+cognitive labour C, scaled by exogenous total factor productivity A:
+
+    Y = Y0 A [a_K (K/K0)^rho_K + (1 - a_K) (C/C0)^rho_K]^(1/rho_K)
+
+with a_K the capital share and 1 - a_K the labour share of 2012 (C0 = L0, no AI then).
+Cognitive labour is a CES over a unit continuum of equally weighted tasks. A share a
+(``automation_fraction``) can be done by AI labour N as well as by humans L, one for
+one; the rest only by humans. Allocating both optimally gives every task the same input
+while AI labour is scarce (C = L + N), and otherwise all AI labour on the automatable
+tasks and all humans on the rest:
+
+    C = [a x_a^rho + (1 - a) x_h^rho]^(1/rho),  x_a = max(N/a, L + N),  x_h = min(L/(1-a), L + N)
+
+With rho < 0 (tasks are complements, Davidson's best guess -0.5), AI labour without
+automation is worth nothing and full automation with abundant AI labour makes output
+grow with compute: explosive growth needs a large automatable share. AI labour is the
+inference compute serving the economy, in effective FLOP (physical x algorithmic
+efficiency), over the compute one human-equivalent needs (Davidson 2023: 1.7e16 FLOP/s
+at full automation, less for easier tasks by his runtime FLOP gap; aiscale's default gap
+is 1, see docs/peers.md). Capital accumulates from a fixed savings rate and depreciates; human labour and TFP grow
+at their historical rates; capital starts on its balanced-growth path, so 2012 has no
+start-up transient. GWP growth is read as Vensim's TREND over a year (exact for steady
+exponential growth).
+
+Revenue: AI labour is paid its marginal product; providers capture a share of that
+value as revenue and the frontier labs (OpenAI, Anthropic, xAI) a share of that.
+
+Investment (capex, ``ai_spending_usd_per_year``) moves toward what investors want to
+spend, bounded by the finance available (a share of big-tech cash flow plus a share of
+GWP). Before AI earns labour income, spending grows with capability (effective compute)
+from its 2012 level, as AI R&D and narrow AI did. Once the automatable share passes the
+wake-up threshold (Davidson's "wake-up"), investors add capex in proportion to the AI
+revenue they expect at their horizon: today's revenue extrapolated at its trend growth
+(Sterman's FORECAST) plus a share of the market AI could address (the wages of the tasks
+it can do). Confidence falls when revenue comes in below what was forecast a horizon
+ago (investor pullback). The overhang is how many orders of magnitude larger a run the
+available finance would allow than the largest run done.
 """
 
 from __future__ import annotations
 
-from ..stocks_flows import Model, clip, if_then_else, maximum, minimum
+from ..stocks_flows import Model, clip, log10, maximum, minimum
+from .automation import CAPABILITY, FTM_GAP_UNITS, FTM_START_UNITS
 from .parameters import declare
+
+TINY_SHARE = 1e-9  # keeps N/a and L/(1-a) finite at a = 0 and a = 1 (the terms they enter vanish there)
 
 
 def add_economy(m: Model) -> None:
     declare(m, "economy")
+    _add_production(m)
+    _add_revenue(m)
+    _add_investment(m)
 
-    # ---------------------------------------------------------------- GWP
-    m.stock("gwp_usd_per_year", "gwp_2012", "USD/year", inflows=["gwp_growth"], positive=True,
-            doc="Gross world product")
+
+# ---------------------------------------------------------------------------- production
+def _add_production(m: Model) -> None:
+    m.stock("total_factor_productivity", 1.0, "dimensionless", inflows=["tfp_growth"], positive=True,
+            doc="Total factor productivity (1 in 2012), growing at its historical rate")
+
+    @m.flow("1/year")
+    def tfp_growth(total_factor_productivity, tfp_growth_per_year):
+        return total_factor_productivity * tfp_growth_per_year
+
+    m.stock("human_labour_workers", "labour_force_2012", "worker", inflows=["labour_force_growth"],
+            positive=True, doc="World labour force")
+
+    @m.flow("worker/year")
+    def labour_force_growth(human_labour_workers, labour_force_growth_per_year):
+        return human_labour_workers * labour_force_growth_per_year
 
     @m.auxiliary("1/year")
-    def gwp_growth_rate_per_year(gwp_baseline_growth_per_year, automation_output_elasticity,
-                                 automation_fraction, fleet_growth_rate_per_year):
-        """Baseline growth plus the growth of automated work, which scales with compute."""
-        return gwp_baseline_growth_per_year + automation_output_elasticity * automation_fraction * maximum(
-            fleet_growth_rate_per_year, 0.0 * fleet_growth_rate_per_year)
+    def balanced_growth_2012_per_year(tfp_growth_per_year, labour_share_of_gwp, labour_force_growth_per_year):
+        """GWP growth on the balanced path without AI: g_A / labour share + g_L (output and
+        capital growing together, Cobb-Douglas approximation of the CES)."""
+        return tfp_growth_per_year / labour_share_of_gwp + labour_force_growth_per_year
 
-    @m.flow("USD/year/year")
-    def gwp_growth(gwp_usd_per_year, gwp_growth_rate_per_year):
-        """Change of gross world product per year (its growth rate times its level)."""
-        return gwp_usd_per_year * gwp_growth_rate_per_year
+    @m.auxiliary("USD")
+    def capital_2012_usd(savings_rate, gwp_2012, balanced_growth_2012_per_year, capital_depreciation_per_year):
+        """Capital on its balanced-growth path: K/Y = s / (g + delta), so K grows with Y from the start."""
+        return savings_rate * gwp_2012 / (balanced_growth_2012_per_year + capital_depreciation_per_year)
 
-    # ---------------------------------------------------------------- revenue
+    m.stock("capital_usd", "capital_2012_usd", "USD", inflows=["capital_investment"],
+            outflows=["capital_depreciation"], positive=True, doc="World capital stock")
+
+    @m.flow("USD/year")
+    def capital_investment(savings_rate, gwp_usd_per_year):
+        return savings_rate * gwp_usd_per_year
+
+    @m.flow("USD/year")
+    def capital_depreciation(capital_usd, capital_depreciation_per_year):
+        return capital_usd * capital_depreciation_per_year
+
+    @m.auxiliary("FLOP/s/worker")
+    def runtime_flop_per_s_per_worker(inference_flop_per_s_per_worker, runtime_flop_gap, automation_curve_position):
+        """Inference compute per human-equivalent on the hardest task AI can do now. As in
+        Davidson 2023, tasks that need more training also need more runtime: the
+        requirement spans a runtime FLOP gap with the same quantiles as training (full
+        requirement at full automation, / gap at 20%, / gap^1.5 at the start)."""
+        position = minimum(maximum(automation_curve_position, 0.0), FTM_START_UNITS)
+        return inference_flop_per_s_per_worker * runtime_flop_gap ** (-position / FTM_GAP_UNITS)
+
+    @m.auxiliary("worker")
+    def ai_labour_workers(economic_inference_flop_per_s, algorithmic_efficiency, runtime_flop_per_s_per_worker):
+        """AI labour in human-equivalents: inference compute serving the economy, in
+        effective FLOP/s, over the compute one human-equivalent needs."""
+        return economic_inference_flop_per_s * algorithmic_efficiency / runtime_flop_per_s_per_worker
+
+    @m.auxiliary("worker")
+    def automated_task_input_workers(ai_labour_workers, human_labour_workers, automation_fraction):
+        """Work done on each automatable task: all of it equal (L + N) while AI labour is
+        scarce, else the AI labour spread over the automatable tasks (N/a)."""
+        return maximum(ai_labour_workers / maximum(automation_fraction, TINY_SHARE),
+                       human_labour_workers + ai_labour_workers)
+
+    @m.auxiliary("worker")
+    def human_task_input_workers(ai_labour_workers, human_labour_workers, automation_fraction):
+        """Work done on each task only humans can do: L + N while AI labour is scarce, else
+        all humans spread over those tasks (L/(1-a))."""
+        return minimum(human_labour_workers / maximum(1 - automation_fraction, TINY_SHARE),
+                       human_labour_workers + ai_labour_workers)
+
+    @m.auxiliary("worker")
+    def cognitive_labour_workers(automated_task_input_workers, human_task_input_workers, automation_fraction,
+                                 task_substitution):
+        """CES over tasks of human and AI labour (rho = task_substitution; Davidson 2023)."""
+        rho = task_substitution
+        return (automation_fraction * automated_task_input_workers ** rho
+                + (1 - automation_fraction) * human_task_input_workers ** rho) ** (1 / rho)
+
+    @m.auxiliary("dimensionless")
+    def cognitive_share_of_gwp(capital_usd, capital_2012_usd, cognitive_labour_workers, labour_force_2012,
+                               labour_share_of_gwp, capital_labour_substitution):
+        """Share of output paid to cognitive labour (human and AI): the labour share of 2012,
+        moving as cognitive labour grows faster or slower than capital."""
+        rho = capital_labour_substitution
+        capital_term = (1 - labour_share_of_gwp) * (capital_usd / capital_2012_usd) ** rho
+        labour_term = labour_share_of_gwp * (cognitive_labour_workers / labour_force_2012) ** rho
+        return labour_term / (capital_term + labour_term)
+
     @m.auxiliary("USD/year")
-    def ai_market_usd_per_year(gwp_usd_per_year, market_share_at_reference, effective_compute_flop,
-                               reference_effective_flop, capability_market_elasticity, labour_share_of_gwp,
-                               automation_fraction, max_market_share_of_gwp):
-        """What AI could earn: a capability-driven share of GWP plus the wages of automated work."""
-        share = (market_share_at_reference * (effective_compute_flop / reference_effective_flop)
-                 ** capability_market_elasticity + labour_share_of_gwp * automation_fraction)
-        return gwp_usd_per_year * minimum(share, max_market_share_of_gwp)
+    def gwp_usd_per_year(gwp_2012, total_factor_productivity, capital_usd, capital_2012_usd,
+                         cognitive_labour_workers, labour_force_2012, labour_share_of_gwp,
+                         capital_labour_substitution):
+        """Gross world product: TFP x normalised CES of capital and cognitive labour."""
+        rho = capital_labour_substitution
+        return gwp_2012 * total_factor_productivity * (
+            (1 - labour_share_of_gwp) * (capital_usd / capital_2012_usd) ** rho
+            + labour_share_of_gwp * (cognitive_labour_workers / labour_force_2012) ** rho) ** (1 / rho)
 
-    m.stock("ai_revenue_usd_per_year", "ai_revenue_2012", "USD/year", inflows=["ai_revenue_change"],
-            positive=True, doc="Annual revenue from AI products")
+    @m.auxiliary("USD/year/worker")
+    def output_per_cognitive_worker_usd_per_year(gwp_usd_per_year, cognitive_share_of_gwp,
+                                                 cognitive_labour_workers):
+        """Marginal product of cognitive labour (dY/dC)."""
+        return gwp_usd_per_year * cognitive_share_of_gwp / cognitive_labour_workers
 
-    @m.flow("USD/year/year")
-    def ai_revenue_change(ai_revenue_usd_per_year, adoption_rate_per_year, ai_market_usd_per_year):
-        """Logistic diffusion toward the market (falls if the market shrinks below revenue)."""
-        return adoption_rate_per_year * ai_revenue_usd_per_year * (1 - ai_revenue_usd_per_year / ai_market_usd_per_year)
+    @m.auxiliary("USD/year/worker")
+    def wage_usd_per_year(output_per_cognitive_worker_usd_per_year, cognitive_labour_workers,
+                          human_task_input_workers, task_substitution):
+        """Marginal product of human labour: dY/dC x dC/dL, dC/dL = (C / x_h)^(1 - rho)."""
+        return output_per_cognitive_worker_usd_per_year * (
+            cognitive_labour_workers / human_task_input_workers) ** (1 - task_substitution)
+
+    @m.auxiliary("USD/year/worker")
+    def ai_labour_marginal_product_usd_per_year(output_per_cognitive_worker_usd_per_year, cognitive_labour_workers,
+                                                automated_task_input_workers, task_substitution):
+        """Marginal product of AI labour: dY/dC x dC/dN, dC/dN = (C / x_a)^(1 - rho). It
+        equals the wage while AI labour is scarce and falls once it saturates the tasks AI
+        can do."""
+        return output_per_cognitive_worker_usd_per_year * (
+            cognitive_labour_workers / automated_task_input_workers) ** (1 - task_substitution)
 
     @m.auxiliary("USD/year")
-    def ai_revenue_trend_2012(ai_revenue_2012, ai_revenue_growth_2012, growth_trend_years):
-        """Start of the revenue trend, so that measured growth starts at its 2012 value."""
-        return ai_revenue_2012 / (1 + ai_revenue_growth_2012 * growth_trend_years)
+    def ai_labour_value_usd_per_year(ai_labour_workers, ai_labour_marginal_product_usd_per_year):
+        """Value of the work AI does, paid at its marginal product."""
+        return ai_labour_workers * ai_labour_marginal_product_usd_per_year
+
+    @m.auxiliary("USD/year")
+    def gwp_trend_2012_usd_per_year(gwp_2012, balanced_growth_2012_per_year, gwp_growth_measurement_years):
+        """Start of the GWP trend, so that measured growth starts at the balanced rate."""
+        return gwp_2012 / (1 + balanced_growth_2012_per_year * gwp_growth_measurement_years)
+
+    m.smooth("gwp_trend_usd_per_year", "gwp_usd_per_year", "gwp_growth_measurement_years", order=1,
+             initial="gwp_trend_2012_usd_per_year", unit="USD/year",
+             doc="GWP smoothed over the measurement time, to read its growth")
+
+    @m.auxiliary("1/year")
+    def gwp_growth_rate_per_year(gwp_usd_per_year, gwp_trend_usd_per_year, gwp_growth_measurement_years):
+        """GWP growth as statistics report it (Vensim TREND; exact for steady exponential growth)."""
+        return (gwp_usd_per_year - gwp_trend_usd_per_year) / (gwp_trend_usd_per_year * gwp_growth_measurement_years)
+
+
+# ---------------------------------------------------------------------------- revenue
+def _add_revenue(m: Model) -> None:
+    @m.auxiliary("USD/year")
+    def ai_revenue_usd_per_year(ai_labour_value_usd_per_year, provider_value_capture):
+        """Revenue of AI providers: the share of AI labour's value they capture."""
+        return ai_labour_value_usd_per_year * provider_value_capture
+
+    @m.auxiliary("USD/year")
+    def frontier_lab_revenue_usd_per_year(ai_revenue_usd_per_year, frontier_lab_share_of_ai_revenue):
+        """Revenue of the frontier labs (OpenAI, Anthropic, xAI): a run-rate, compared at
+        year end with the shipped lab-revenue series."""
+        return ai_revenue_usd_per_year * frontier_lab_share_of_ai_revenue
 
     m.smooth("ai_revenue_trend_usd_per_year", "ai_revenue_usd_per_year", "growth_trend_years", order=1,
-             initial="ai_revenue_trend_2012", unit="USD/year",
-             doc="Revenue smoothed over the trend time, to measure its growth")
+             unit="USD/year", doc="AI revenue smoothed over the trend time, to measure its growth (it starts "
+                                  "at zero measured growth; revenue is negligible until the wake-up)")
 
     @m.auxiliary("1/year")
-    def ai_revenue_growth_rate_per_year(ai_revenue_usd_per_year, ai_revenue_trend_usd_per_year,
-                                        growth_trend_years):
-        """Revenue growth as investors read it (Vensim TREND)."""
+    def ai_revenue_growth_rate_per_year(ai_revenue_usd_per_year, ai_revenue_trend_usd_per_year, growth_trend_years):
+        """AI revenue growth as investors read it (Vensim TREND)."""
         return (ai_revenue_usd_per_year - ai_revenue_trend_usd_per_year) / (
             ai_revenue_trend_usd_per_year * growth_trend_years)
 
-    # ---------------------------------------------------------------- investors
-    m.stock("investor_optimism", "investor_optimism_2012", "dimensionless", inflows=["optimism_change"],
-            positive=True, doc="Spending investors back per dollar of revenue, relative to neutral")
-
-    @m.auxiliary("dimensionless")
-    def revenue_per_dollar_spent(ai_revenue_usd_per_year, ai_spending_usd_per_year):
-        """AI revenue per dollar of AI spending: what investors watch for a payback."""
-        return ai_revenue_usd_per_year / ai_spending_usd_per_year
-
-    @m.flow("1/year")
-    def optimism_change(investor_optimism, optimism_response, ai_revenue_growth_rate_per_year,
-                        hurdle_growth_per_year, max_investor_optimism, pullback_strength,
-                        required_revenue_to_spending, revenue_per_dollar_spent):
-        """Optimism rises with revenue growth above the hurdle and falls when revenue per
-        dollar spent is below what investors require."""
-        enthusiasm = optimism_response * (ai_revenue_growth_rate_per_year - hurdle_growth_per_year) * (
-            1 - investor_optimism / max_investor_optimism)
-        shortfall = maximum(required_revenue_to_spending - revenue_per_dollar_spent, 0.0)
-        return investor_optimism * (enthusiasm - pullback_strength * shortfall)
-
-    # ---------------------------------------------------------------- spending
-    m.stock("ai_spending_usd_per_year", "ai_spending_2012", "USD/year", inflows=["ai_spending_change"],
-            positive=True, doc="AI compute spending (capex) per year")
+    @m.auxiliary("1/year")
+    def expected_revenue_growth_per_year(ai_revenue_growth_rate_per_year, max_expected_revenue_growth_per_year):
+        """The growth investors extrapolate: the trend, never negative, at most what they
+        find credible."""
+        return clip(ai_revenue_growth_rate_per_year, 0.0, max_expected_revenue_growth_per_year)
 
     @m.auxiliary("USD/year")
-    def desired_ai_spending_usd_per_year(ai_revenue_usd_per_year, reinvestment_ratio, investor_optimism):
-        """Revenue reinvested, scaled by investor optimism."""
-        return ai_revenue_usd_per_year * reinvestment_ratio * investor_optimism
+    def revenue_forecast_usd_per_year(ai_revenue_usd_per_year, expected_revenue_growth_per_year,
+                                      investment_horizon_years):
+        """AI revenue expected at the horizon from its trend (Sterman 2000's FORECAST: a
+        linear extrapolation of the trend growth)."""
+        return ai_revenue_usd_per_year * (1 + expected_revenue_growth_per_year * investment_horizon_years)
+
+    @m.auxiliary("USD/year")
+    def addressable_market_usd_per_year(gwp_usd_per_year, cognitive_share_of_gwp, automation_fraction):
+        """The market AI could address: the wages of the tasks it can do (capability
+        progress raises it)."""
+        return gwp_usd_per_year * cognitive_share_of_gwp * automation_fraction
+
+
+# ---------------------------------------------------------------------------- investment
+def _add_investment(m: Model) -> None:
+    @m.auxiliary("dimensionless")
+    def wake_up_signal(automation_fraction, wake_up_automation_fraction):
+        """0 below the wake-up threshold, rising to 1 at twice it (Davidson 2023's trigger)."""
+        return minimum(maximum(automation_fraction / wake_up_automation_fraction - 1, 0.0), 1.0)
+
+    m.smooth("wake_up", "wake_up_signal", "wake_up_years", order=1, unit="dimensionless",
+             doc="How far investors have woken up to AI's economic value (0-1)")
+
+    @m.auxiliary("USD/year")
+    def expected_ai_revenue_usd_per_year(revenue_forecast_usd_per_year, wake_up, expected_market_penetration,
+                                         addressable_market_usd_per_year):
+        """AI revenue investors expect at their horizon: the revenue trend plus, once awake, a
+        share of the market AI could address."""
+        return revenue_forecast_usd_per_year + wake_up * expected_market_penetration * addressable_market_usd_per_year
+
+    m.smooth("forecast_due_usd_per_year", "revenue_forecast_usd_per_year", "investment_horizon_years", order=3,
+             unit="USD/year", doc="The revenue forecasts made about a horizon ago, now due (third-order "
+                                  "information delay, Sterman 2000)")
+
+    @m.auxiliary("dimensionless")
+    def revenue_realisation(ai_revenue_usd_per_year, forecast_due_usd_per_year):
+        """Revenue now over what was forecast for now (below 1: disappointed)."""
+        return ai_revenue_usd_per_year / forecast_due_usd_per_year
+
+    @m.auxiliary("dimensionless")
+    def target_investor_confidence(revenue_realisation, pullback_strength, wake_up):
+        """Confidence investors would settle at: full while forecasts are met, falling with
+        the shortfall (elasticity ``pullback_strength``); only investors who are awake to
+        AI revenue judge it."""
+        return 1 - wake_up * (1 - minimum(revenue_realisation, 1.0) ** pullback_strength)
+
+    m.smooth("investor_confidence", "target_investor_confidence", "confidence_adjustment_years", order=1,
+             unit="dimensionless",
+             doc="Investor confidence (1 = forecasts met): multiplies desired AI capex")
+
+    m.stock("capability_at_start_flop", CAPABILITY, "FLOP", doc="Capability in 2012 (constant)")
+
+    def capability_led_spending(ai_spending_2012, ai_spending_growth_2012_per_year, spending_adjustment_years,
+                                gwp_usd_per_year, gwp_2012, capability_flop, capability_at_start_flop,
+                                capability_spending_elasticity):
+        """Capex capability progress alone justifies (AI R&D and narrow AI before AI earns
+        labour income): the 2012 level (on its growth path), growing with GWP and with
+        capability^elasticity."""
+        return (ai_spending_2012 * (1 + ai_spending_growth_2012_per_year * spending_adjustment_years)
+                * gwp_usd_per_year / gwp_2012
+                * (capability_flop / capability_at_start_flop) ** capability_spending_elasticity)
+
+    m.auxiliary("USD/year", name="capability_led_spending_usd_per_year",
+                inputs=["ai_spending_2012", "ai_spending_growth_2012_per_year", "spending_adjustment_years",
+                        "gwp_usd_per_year", "gwp_2012", CAPABILITY, "capability_at_start_flop",
+                        "capability_spending_elasticity"])(capability_led_spending)
+
+    m.stock("big_tech_cash_flow_share_of_gwp", "big_tech_cash_flow_share_2012", "dimensionless",
+            inflows=["big_tech_cash_flow_share_change"], positive=True,
+            doc="Operating cash flow of Microsoft, Alphabet, Amazon and Meta as a share of GWP")
+
+    @m.flow("1/year")
+    def big_tech_cash_flow_share_change(big_tech_cash_flow_share_of_gwp, big_tech_cash_flow_growth_per_year,
+                                        max_big_tech_cash_flow_share):
+        """Big tech's share of the economy grows at its 2012-2024 rate, levelling off."""
+        return big_tech_cash_flow_growth_per_year * big_tech_cash_flow_share_of_gwp * (
+            1 - big_tech_cash_flow_share_of_gwp / max_big_tech_cash_flow_share)
+
+    @m.auxiliary("USD/year")
+    def available_finance_usd_per_year(big_tech_cash_flow_share_of_gwp, capex_share_of_cash_flow,
+                                       max_ai_spending_share_of_gwp, gwp_usd_per_year):
+        """Finance AI capex can draw on: a share of big-tech cash flow plus outside finance
+        (debt, equity, governments) up to a share of GWP."""
+        return gwp_usd_per_year * (big_tech_cash_flow_share_of_gwp * capex_share_of_cash_flow
+                                   + max_ai_spending_share_of_gwp)
+
+    @m.auxiliary("USD/year")
+    def desired_ai_spending_usd_per_year(capability_led_spending_usd_per_year, reinvestment_ratio,
+                                         expected_ai_revenue_usd_per_year, investor_confidence,
+                                         available_finance_usd_per_year):
+        """Capex investors want: capability-led spending plus capex per dollar of expected
+        revenue, scaled by confidence, within the finance available."""
+        wanted = investor_confidence * (capability_led_spending_usd_per_year
+                                        + reinvestment_ratio * expected_ai_revenue_usd_per_year)
+        return minimum(wanted, available_finance_usd_per_year)
+
+    m.stock("ai_spending_usd_per_year", "ai_spending_2012", "USD/year", inflows=["ai_spending_change"],
+            positive=True, doc="AI datacenter capex per year (chips, buildings, power, networking)")
+
+    @m.flow("USD/year/year")
+    def ai_spending_change(desired_ai_spending_usd_per_year, ai_spending_usd_per_year, spending_adjustment_years):
+        """Capex closes the gap to what investors want over the adjustment time."""
+        return (desired_ai_spending_usd_per_year - ai_spending_usd_per_year) / spending_adjustment_years
 
     @m.auxiliary("dimensionless")
     def ai_spending_share_of_gwp(ai_spending_usd_per_year, gwp_usd_per_year):
-        """AI spending as a share of gross world product."""
         return ai_spending_usd_per_year / gwp_usd_per_year
 
-    @m.auxiliary("dimensionless")
-    def gwp_headroom(ai_spending_share_of_gwp, max_ai_spending_share_of_gwp):
-        """Room left under the ceiling share of GWP (1 = none used, 0 = at the ceiling)."""
-        return clip(1 - ai_spending_share_of_gwp / max_ai_spending_share_of_gwp, 0.0, 1.0)
+    @m.auxiliary("FLOP")
+    def max_fundable_run_flop(largest_training_run_flop, available_finance_usd_per_year, ai_spending_usd_per_year,
+                              max_frontier_cluster_share, frontier_cluster_share):
+        """The largest run available finance would allow: the fleet all of it would sustain
+        (finance / spending times today's), with the largest share one run can gather."""
+        return (largest_training_run_flop * available_finance_usd_per_year / ai_spending_usd_per_year
+                * maximum(max_frontier_cluster_share / frontier_cluster_share, 1.0))
 
-    @m.flow("USD/year/year")
-    def ai_spending_change(desired_ai_spending_usd_per_year, ai_spending_usd_per_year, gwp_headroom,
-                           spending_adjustment_years):
-        """Spending closes the gap to its target; increases shrink as spending nears the GWP ceiling."""
-        gap = desired_ai_spending_usd_per_year - ai_spending_usd_per_year
-        return if_then_else(gap > 0, gap * gwp_headroom, gap) / spending_adjustment_years
+    @m.auxiliary("dimensionless")
+    def compute_overhang_ooms(max_fundable_run_flop, largest_training_run_flop):
+        """Orders of magnitude between the run finance would allow and the largest run done."""
+        return log10(max_fundable_run_flop / largest_training_run_flop)

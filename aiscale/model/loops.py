@@ -30,17 +30,18 @@ class LoopFamily:
 LOOP_FAMILIES = (
     LoopFamily("revenue reinvestment", "reinforcing",
                ("ai_revenue_usd_per_year", "desired_ai_spending_usd_per_year", "ai_spending_usd_per_year",
-                "gpu_fleet_flop_per_s", "usable_fleet_flop_per_s", "ai_market_usd_per_year"),
-               "revenue -> spending -> chips -> larger runs -> capability -> revenue",
-               avoids=("revenue_per_dollar_spent", "research_input", "gwp_usd_per_year", "power_demand_w")),
+                "gpu_fleet_flop_per_s", "economic_inference_flop_per_s", "ai_labour_workers"),
+               "revenue -> expected revenue -> capex -> chips -> AI labour serving the economy -> revenue",
+               avoids=("investor_confidence", "forecast_due_usd_per_year", "research_input", "gwp_usd_per_year",
+                       "power_demand_w", "development_share")),
     LoopFamily("AI-accelerated research", "reinforcing",
                ("automation_fraction", "ai_research_labour", "algorithmic_efficiency"),
                "capability automates research -> faster algorithmic progress -> capability"),
     LoopFamily("supply-capacity expansion", "reinforcing",
                ("accelerator_output_chips_per_year", "gpu_fleet_flop_per_s", "ai_revenue_usd_per_year"),
-               "demand -> new wafer, packaging or memory capacity (after a lead time) -> chips -> capability "
+               "demand -> new wafer, packaging or memory capacity (after a lead time) -> chips -> AI labour "
                "-> revenue -> demand",
-               avoids=("gwp_usd_per_year", "revenue_per_dollar_spent"),
+               avoids=("gwp_usd_per_year", "investor_confidence", "forecast_due_usd_per_year"),
                any_of=("wafer_capacity_wafers_per_year", "cowos_capacity_wafers_per_year",
                        "hbm_capacity_chips_per_year")),
     LoopFamily("cost of delay", "balancing",
@@ -50,11 +51,14 @@ LOOP_FAMILIES = (
                ("human_text_stock_tokens", "max_run_flop_data", "text_opt_outs"),
                "larger runs use more of the web -> publishers opt out -> less data -> smaller data ceiling"),
     LoopFamily("investor pullback", "balancing",
-               ("investor_optimism", "revenue_per_dollar_spent", "ai_spending_usd_per_year"),
-               "more spending per dollar of revenue -> investors pull back -> less spending"),
-    LoopFamily("GWP ceiling", "balancing",
-               ("ai_spending_usd_per_year", "ai_spending_share_of_gwp", "gwp_headroom"),
-               "spending nears its share of GWP -> less room to grow -> spending levels off"),
+               ("investor_confidence", "forecast_due_usd_per_year", "ai_spending_usd_per_year"),
+               "more capex -> more revenue -> higher forecasts -> revenue that misses them a horizon later "
+               "-> confidence falls -> less capex"),
+    LoopFamily("AI output growth", "reinforcing",
+               ("ai_labour_workers", "gwp_usd_per_year", "capability_led_spending_usd_per_year",
+                "ai_spending_usd_per_year", "gpu_fleet_flop_per_s"),
+               "AI labour raises output -> AI capex grows with the economy -> more compute -> more AI labour",
+               avoids=("capital_usd", "development_share")),
     # Last: it takes the loops through capacity orders that no family above claims.
     LoopFamily("capacity planning", "balancing", (),
                "forecast demand above capacity built or being built -> orders -> the supply line -> capacity "

@@ -7,14 +7,13 @@ of labour (human researchers plus AI research labour) and experiment compute. AI
 research labour is the inference compute running AI researchers, times the share of
 research tasks AI can do, over the compute one researcher-equivalent needs.
 
-The automation fraction rises log-linearly in effective training compute, from 0 at
-a start threshold to 20% at (full requirement / FLOP gap) and 100% at the full
-requirement, as in compute-centric takeoff models (Davidson 2023).
+The automation fraction (the share of tasks AI can do) comes from the automation
+sector (automation.py).
 """
 
 from __future__ import annotations
 
-from ..stocks_flows import Model, clip, if_then_else, log10, maximum
+from ..stocks_flows import Model
 from .parameters import declare
 
 
@@ -39,9 +38,9 @@ def add_research(m: Model) -> None:
         return research_inference_flop_per_s * automation_fraction / flop_per_s_per_ai_researcher
 
     @m.auxiliary("FLOP/s")
-    def experiment_compute_reference_flop_per_s(experiment_share_of_fleet, gpu_fleet_2012):
+    def experiment_compute_reference_flop_per_s(experiment_share_2012, gpu_fleet_2012):
         """Experiment compute at the start, the unit of the research CES."""
-        return experiment_share_of_fleet * gpu_fleet_2012
+        return experiment_share_2012 * gpu_fleet_2012
 
     def research_ces(labour, experiments, labour_ref, experiments_ref, weight, rho):
         """CES of labour and experiment compute, each relative to its 2012 level (= 1 then)."""
@@ -78,16 +77,3 @@ def add_research(m: Model) -> None:
     def algorithmic_improvement(algorithmic_efficiency, algorithmic_progress_rate_per_year):
         """Growth of algorithmic efficiency (effective compute per physical FLOP) at the research-driven rate."""
         return algorithmic_efficiency * algorithmic_progress_rate_per_year
-
-    @m.auxiliary("dimensionless")
-    def automation_fraction(effective_compute_flop, full_automation_effective_flop, flop_gap,
-                            automation_start_effective_flop):
-        """Share of cognitive tasks AI can do: log-linear in effective compute, 0 at the start
-        threshold, 20% at full / FLOP gap, 100% at the full-automation requirement."""
-        ooms_below_full = log10(full_automation_effective_flop / effective_compute_flop)
-        gap = log10(flop_gap)
-        # the start threshold must lie below the 20% point; if set above it, 0-20% is a jump
-        start = maximum(log10(full_automation_effective_flop / automation_start_effective_flop), gap * 1.000001)
-        upper = 0.2 + 0.8 * (gap - ooms_below_full) / gap
-        lower = 0.2 * (start - ooms_below_full) / (start - gap)
-        return clip(if_then_else(ooms_below_full < gap, upper, lower), 0.0, 1.0)

@@ -11,11 +11,14 @@ after it. A milestone never reached is NaN (``None`` in :func:`milestones`).
 Milestones: the largest training run passes 1e26 ... 1e32 FLOP; effective compute
 (2023-algorithm FLOP) passes 1e28 ... 1e36 (Davidson 2023 puts full automation at
 ~1e36); data becomes the binding constraint; automation reaches 20%, 50%, 100%; GWP
-growth reaches 5% and 20% a year; AI speeds research up 2x and 10x.
+growth reaches 5% and 20% a year; AI speeds research up 2x and 10x; the compute overhang
+(how many orders of magnitude larger a run the available finance would allow than the
+largest run done) closes to below one order of magnitude.
 Takeoff speeds: years from 20% to 100% automation (Davidson 2023's measure), from 5%
 to 20% GWP growth, from a 2x to a 10x research speed-up.
 Peak growth rates (up to the stop): GWP growth, the largest run's and effective
 compute's growth (x per year, from saved points), algorithmic progress (x per year).
+Values: the largest run in 2030 (log10 FLOP) and the overhang in 2025 (orders of magnitude).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ EFFECTIVE_MILESTONES_FLOP = (1e28, 1e30, 1e32, 1e34, 1e36)
 AUTOMATION_MILESTONES = (0.2, 0.5, 1.0)
 GWP_GROWTH_MILESTONES = (0.05, 0.2)
 SPEEDUP_MILESTONES = (2.0, 10.0)
+OVERHANG_CLOSED_OOMS = 1.0   # the overhang counts as closed below one order of magnitude
 BINDING = (*CONSTRAINTS, "policy")   # "policy": an intervention holds the largest run below its own value
 POLICY = len(CONSTRAINTS)
 STOPPING_KINDS = ("blow-up", "singularity", "watchdog")
@@ -43,7 +47,7 @@ STOPPING_KINDS = ("blow-up", "singularity", "watchdog")
 # scenario intervenes on the largest run).
 INPUTS = ("largest_training_run_flop", "effective_compute_flop", "automation_fraction",
           "gwp_growth_rate_per_year", "research_speedup", "algorithmic_progress_rate_per_year",
-          "binding_constraint_index")
+          "binding_constraint_index", "compute_overhang_ooms")
 CAPPED_RUN = "largest_training_run_flop__base"
 
 
@@ -74,6 +78,7 @@ def _metrics() -> tuple[Metric, ...]:
     out += [Metric(f"gwp_growth_{g * 100:.0f}_year", f"GWP growth >= {g:.0%}/yr", "year")
             for g in GWP_GROWTH_MILESTONES]
     out += [Metric(f"speedup_{s:.0f}x_year", f"research speed-up >= {s:.0f}x", "year") for s in SPEEDUP_MILESTONES]
+    out.append(Metric("overhang_closed_year", f"compute overhang < {OVERHANG_CLOSED_OOMS:g} OOM", "year"))
     out += [
         Metric("takeoff_automation_years", "takeoff years (20% -> 100% automation)", "years"),
         Metric("takeoff_gwp_years", "takeoff years (5% -> 20% GWP growth)", "years"),
@@ -83,6 +88,7 @@ def _metrics() -> tuple[Metric, ...]:
         Metric("peak_effective_compute_growth", "peak growth of effective compute (x/yr)", "x/year", "{:.3g}x"),
         Metric("peak_algorithmic_progress", "peak algorithmic progress (x/yr)", "x/year", "{:.3g}x"),
         Metric("log10_run_2030", "log10 largest run in 2030 (FLOP)", "log10 FLOP", "{:.2f}"),
+        Metric("overhang_2025_ooms", "compute overhang in 2025 (OOM)", "orders of magnitude", "{:.2f}"),
         Metric("blowup_year", "blow-up (run stopped)", "year", "{:.2f}"),
     ]
     return tuple(out)
@@ -169,6 +175,7 @@ def compute_metrics(times: np.ndarray, series: Mapping[str, np.ndarray], stop_ti
         out[f"gwp_growth_{g * 100:.0f}_year"] = first_crossing(times, series["gwp_growth_rate_per_year"], g, valid)
     for s in SPEEDUP_MILESTONES:
         out[f"speedup_{s:.0f}x_year"] = first_crossing(times, series["research_speedup"], s, valid, log=True)
+    out["overhang_closed_year"] = first_crossing(times, -series["compute_overhang_ooms"], -OVERHANG_CLOSED_OOMS, valid)
     out["takeoff_automation_years"] = out["automation_100_year"] - out["automation_20_year"]
     out["takeoff_gwp_years"] = out["gwp_growth_20_year"] - out["gwp_growth_5_year"]
     out["takeoff_research_years"] = out["speedup_10x_year"] - out["speedup_2x_year"]
@@ -177,6 +184,7 @@ def compute_metrics(times: np.ndarray, series: Mapping[str, np.ndarray], stop_ti
     out["peak_effective_compute_growth"] = _peak_log_growth(times, eff, valid)
     out["peak_algorithmic_progress"] = np.exp(_peak(series["algorithmic_progress_rate_per_year"], valid))
     out["log10_run_2030"] = _value_at(times, np.log10(np.maximum(run, 1e-300)), 2030.0, valid)
+    out["overhang_2025_ooms"] = _value_at(times, series["compute_overhang_ooms"], 2025.0, valid)
     out["blowup_year"] = np.asarray(blowup_time, dtype=float)
     return {m.key: out[m.key] for m in METRICS}
 

@@ -1,0 +1,65 @@
+"""Automation: the share of cognitive tasks AI can do, as a function of capability.
+
+Compute-centric takeoff models make the automatable share a function of the effective
+training compute of the best AI model (Davidson 2023; Epoch's GATE, Erdil et al.
+2025): full automation needs ``full_automation_effective_flop`` (1e36 FLOP at 2022
+algorithms in Davidson's best guess), and 20% of tasks are automatable a FLOP gap
+(1e4) below that. Between those points we follow Davidson's requirement distribution
+exactly (his ``quantiles_from_gap``, in units of gap^(1/7) orders of magnitude below
+full automation: 100% at 0 units, 50% at 4, 20% at 7; log-linear in between). Below
+20% Davidson puts 10% at 8.5 units, 5% at 9.5 and 0% at 10.5; we keep that shape but
+stretch it to end at ``automation_start_effective_flop`` instead of 10.5 units: his
+model starts in 2022 and has no economy of AI before it, while ours must earn the AI
+revenue of 2023-2025. With the start at Davidson's 10.5 units (full / gap^1.5) the
+curve is his.
+
+Capability is read from one place, :data:`CAPABILITY`: the effective compute of the
+best completed model once the supply side provides it.
+"""
+
+from __future__ import annotations
+
+from ..stocks_flows import Model, if_then_else, log10, maximum
+from .parameters import declare
+
+# The capability the automatable share follows. Switch to
+# "frontier_model_effective_compute_flop" (the best completed model, a stock) when the
+# supply side provides it; until then, the frontier run under way.
+CAPABILITY = "effective_compute_flop"
+
+# Davidson 2023 (github epoch-research/ftm, SimulateTakeOff.quantiles_from_gap): the
+# requirement of the q-th quantile of tasks, in units of gap^(1/7) OOM below full
+# automation. Our position coordinate keeps 0-7 units as his and maps the start
+# threshold onto 10.5.
+FTM_GAP_UNITS = 7.0
+FTM_START_UNITS = 10.5
+AUTOMATION_CURVE = ((0.0, 1.0), (4.0, 0.5), (7.0, 0.2), (8.5, 0.1), (9.5, 0.05), (10.5, 0.0))
+
+
+def add_automation(m: Model) -> None:
+    declare(m, "automation")
+
+    @m.auxiliary("dimensionless", inputs=[CAPABILITY, "full_automation_effective_flop", "flop_gap",
+                                          "automation_start_effective_flop"],
+                 name="automation_curve_position")
+    def automation_curve_position(capability_flop, full_automation_effective_flop, flop_gap,
+                                  automation_start_effective_flop):
+        """Where capability sits on Davidson's requirement curve, in units of gap^(1/7)
+        orders of magnitude below full automation (0 = full automation, 7 = the 20%
+        point); below the 20% point the distance to the start threshold is rescaled so
+        that the start sits at 10.5 units, as in Davidson's curve."""
+        unit = log10(flop_gap) / FTM_GAP_UNITS
+        units_below_full = log10(full_automation_effective_flop / capability_flop) / unit
+        # the start must lie below the 20% point; if set above it, 0-20% is a jump
+        start_units = maximum(log10(full_automation_effective_flop / automation_start_effective_flop) / unit,
+                              FTM_GAP_UNITS * 1.000001)
+        stretched = FTM_GAP_UNITS + (FTM_START_UNITS - FTM_GAP_UNITS) * (
+            units_below_full - FTM_GAP_UNITS) / (start_units - FTM_GAP_UNITS)
+        return if_then_else(units_below_full <= FTM_GAP_UNITS, units_below_full, stretched)
+
+    m.lookup("automation_fraction", "automation_curve_position", AUTOMATION_CURVE, "dimensionless",
+             doc="Share of cognitive tasks AI can do (0-1): Davidson's requirement curve read at "
+                 "the capability's position (log-linear between his quantiles; 0 beyond the start, "
+                 "1 beyond full automation)",
+             source="Davidson 2023, What a compute-centric framework says about takeoff speeds "
+                    "(github epoch-research/ftm, quantiles_from_gap)")
