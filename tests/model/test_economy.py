@@ -1,0 +1,265 @@
+"""The demand side (issue 11): the task-based production function, compute allocation,
+revenue from AI labour, capex that leads revenue, the wake-up and the overhang.
+
+History bands use the calibration's own comparison rules (aiscale.calibration.series):
+frontier-lab revenue is the run-rate at 31 December, capex and NVIDIA revenue the mean
+over the calendar year.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from aiscale.calibration.series import SERIES, load_history, sampling_weights
+from aiscale.model import simulate_baseline
+from aiscale.scenarios import parse_scenario
+from aiscale.scenarios.metrics import run_metrics
+
+from .test_sectors import evaluate
+
+
+def run(model, stop=2030, **parameters):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return simulate_baseline(model, stop=stop, parameters=parameters)
+
+
+def yearly_growth(frame, column, years):
+    return np.array([np.log(frame[column].loc[y + 1] / frame[column].loc[y]) for y in years])
+
+
+def observed_vs_model(frame, series, years):
+    """log10(model / observed) for each year, by the series' comparison rule."""
+    s = SERIES[series]
+    observed = load_history(series=[series]).set_index("year")["value"]
+    times = frame.index.to_numpy(dtype=float)
+    values = frame[s.variable].to_numpy(dtype=float)
+    return np.array([np.log10(values @ sampling_weights(times, y, s.sampling) / observed[y]) for y in years])
+
+
+def fn(model, name):
+    """An equation of the model as a plain function of its inputs."""
+    return model.equations[name].function
+
+
+# ---------------------------------------------------------------------------- point 1: production
+def test_gwp_reproduces_2012_2025_growth(baseline):
+    """Acceptance: GWP grows 2.5-4%/yr on average over 2012-2025, no year above 4.5%."""
+    f = baseline.frame
+    growth = yearly_growth(f, "gwp_usd_per_year", range(2012, 2026))
+    assert 0.025 <= np.log(f["gwp_usd_per_year"].loc[2025] / f["gwp_usd_per_year"].loc[2012]) / 13 <= 0.04
+    assert growth.max() <= 0.045, growth
+    # the reported (TREND) growth rate agrees with the level's growth while growth is steady
+    np.testing.assert_allclose(f["gwp_growth_rate_per_year"].loc[2012:2022], 0.029, atol=0.002)
+
+
+def test_the_economy_starts_on_its_balanced_growth_path(baseline):
+    """No start-up transient: capital grows with output from the first day."""
+    f = baseline.frame.loc[2012:2016]
+    ratio = f["capital_usd"] / f["gwp_usd_per_year"]
+    assert ratio.max() / ratio.min() < 1.002
+    g = f["gwp_growth_rate_per_year"]
+    assert g.max() - g.min() < 1e-3
+
+
+def test_tasks_ces_gives_l_plus_n_while_ai_labour_is_scarce_and_saturates_after(model):
+    cog, x_a, x_h = (fn(model, n) for n in ("cognitive_labour_workers", "automated_task_input_workers",
+                                           "human_task_input_workers"))
+    rho, L = -0.5, 3.5e9
+
+    def cognitive(n, a):
+        return cog(x_a(n, L, a), x_h(n, L, a), a, rho)
+
+    assert cognitive(1e8, 0.1) == pytest.approx(L + 1e8)        # scarce: perfect substitutes
+    assert cognitive(1e8, 0.1) == pytest.approx(cognitive(1e8, 0.5))  # automation does not matter then
+    assert cognitive(1e12, 0.0) == pytest.approx(L)             # no automation: AI labour is worth nothing
+    # abundant AI labour: bounded by the human tasks, L (1 - a)^((1 - rho) / rho)
+    bound = L * (1 - 0.1) ** ((1 - rho) / rho)
+    assert cognitive(1e18, 0.1) == pytest.approx(bound, rel=1e-4)
+    assert cognitive(1e18, 1.0) == pytest.approx(1e18 + L)      # full automation: output follows compute
+    # continuous at the regime boundary N = a L / (1 - a)
+    edge = 0.2 * L / 0.8
+    assert cognitive(edge * (1 + 1e-9), 0.2) == pytest.approx(cognitive(edge * (1 - 1e-9), 0.2), rel=1e-8)
+
+
+def test_more_automation_never_lowers_gwp(model, baseline):
+    """Monotone: at states along the run, a larger automatable share (a lower
+    full-automation requirement) never lowers output, and raises it once AI labour
+    saturates the tasks it can do."""
+    raised = False
+    for year in (2024, 2028, 2030):
+        base = evaluate(model, year, baseline)
+        more = evaluate(model, year, baseline, change_params={"full_automation_effective_flop": 1e33})
+        assert more["automation_fraction"] > base["automation_fraction"]
+        assert more["gwp_usd_per_year"] >= base["gwp_usd_per_year"] * (1 - 1e-12)
+        raised |= more["gwp_usd_per_year"] > base["gwp_usd_per_year"] * 1.01
+    assert raised
+
+
+def test_explosive_growth_needs_substantial_automation(baseline):
+    f = baseline.frame
+    fast = f["gwp_growth_rate_per_year"] > 0.10
+    assert fast.any()
+    assert (f.loc[fast, "automation_fraction"] >= 0.1).all()
+    assert (f.loc[f["automation_fraction"] < 0.05, "gwp_growth_rate_per_year"] < 0.045).all()
+
+
+def test_automation_follows_davidsons_requirement_curve(model):
+    position, curve = fn(model, "automation_curve_position"), fn(model, "automation_fraction")
+    share = lambda flop, start=1e30: float(curve(position(flop, 1e36, 1e4, start)))  # noqa: E731
+    # Davidson's quantiles with his implicit start (full / gap^1.5): 20% at 1e32, 50% at 1e36/10^(16/7)
+    assert share(1e36) == pytest.approx(1.0)
+    assert share(1e32) == pytest.approx(0.2)
+    assert share(1e36 / 10 ** (16 / 7)) == pytest.approx(0.5)
+    assert share(1e36 / 10 ** (4 * 8.5 / 7)) == pytest.approx(0.1)
+    assert share(1e30) == pytest.approx(0.0)
+    assert share(1e40) == pytest.approx(1.0) and share(1e20) == 0.0
+    # aiscale's earlier start stretches the 0-20% part only
+    assert share(1e32, start=1e24) == pytest.approx(0.2)
+    assert 0 < share(1e27, start=1e24) < 0.1
+
+
+# ---------------------------------------------------------------------------- point 2: allocation
+def test_allocation_shares_are_a_partition_and_training_holds_the_frontier_run(baseline):
+    f = baseline.frame
+    shares = f[["training_share_of_fleet", "experiment_share_of_fleet", "research_inference_share_of_fleet",
+                "economic_inference_share_of_fleet"]]
+    assert (shares.to_numpy() >= -1e-12).all()
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0, rtol=1e-12)
+    assert (f["training_share_of_fleet"] >= f["frontier_cluster_share"] * (1 - 1e-12)).all()
+    np.testing.assert_allclose(f["inference_compute_flop_per_s"],
+                               f["economic_inference_flop_per_s"] + f["research_inference_flop_per_s"], rtol=1e-12)
+    # before AI earns labour income the split is the 2012 one, with no AI research labour
+    early = f.loc[:2020]
+    np.testing.assert_allclose(early["development_share"], baseline.parameters["development_share_2012"], rtol=1e-3)
+    assert (early["research_inference_share_of_fleet"] == 0).all()
+    assert f["research_inference_share_of_fleet"].loc[2030] > f["research_inference_share_of_fleet"].loc[2025] > 0
+
+
+def test_allocation_follows_returns(model, baseline):
+    """Expected gains pull compute into development; when revenue is not expected to grow
+    much beyond what serving earns now, compute goes to serving."""
+    base = evaluate(model, 2026, baseline)
+    hopeful = evaluate(model, 2026, baseline, change_params={"expected_market_penetration": 0.2})
+    sober = evaluate(model, 2026, baseline, change_params={"max_expected_revenue_growth_per_year": 0.3,
+                                                           "expected_market_penetration": 0.0})
+    assert hopeful["target_development_share"] > base["target_development_share"]
+    assert sober["target_development_share"] < base["target_development_share"]
+    assert sober["target_development_share"] < baseline.parameters["development_share_2012"]
+    more_automation = evaluate(model, 2026, baseline, change_params={"full_automation_effective_flop": 1e33})
+    assert more_automation["research_inference_share_of_fleet"] > base["research_inference_share_of_fleet"]
+
+
+# ---------------------------------------------------------------------------- point 3: revenue
+def test_frontier_lab_revenue_matches_history(baseline):
+    """Acceptance: within 0.3 orders of magnitude in 2023-2025 (run-rate at year end)."""
+    residuals = observed_vs_model(baseline.frame, "lab_revenue", [2023, 2024, 2025])
+    assert np.abs(residuals).max() <= 0.3, residuals
+
+
+def test_revenue_is_the_captured_value_of_ai_labour_at_its_marginal_product(model, baseline):
+    s = evaluate(model, 2025, baseline)
+    assert s["ai_labour_value_usd_per_year"] == pytest.approx(
+        s["ai_labour_workers"] * s["ai_labour_marginal_product_usd_per_year"])
+    assert s["ai_revenue_usd_per_year"] == pytest.approx(
+        s["ai_labour_value_usd_per_year"] * baseline.parameters["provider_value_capture"])
+    # AI labour is still scarce in 2025: it earns the human wage
+    assert s["ai_labour_marginal_product_usd_per_year"] == pytest.approx(s["wage_usd_per_year"])
+    assert 5e3 < s["wage_usd_per_year"] < 5e4
+
+
+def test_revenue_needs_compute(model, baseline):
+    """Eight years without new chips leave far less AI revenue in 2030."""
+    scenario = parse_scenario('''
+name = "no-new-chips"
+description = "no accelerators installed 2022-2030"
+extends = "baseline"
+rationale = "test"
+sources = ["test"]
+[[interventions]]
+kind = "cap"
+target = "fleet_additions_flop_per_s_per_year"
+start = 2022
+end = 2030
+value = 0
+''', model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        starved = scenario.simulate(model, stop=2030)
+    base = baseline.frame["ai_revenue_usd_per_year"].loc[2030]
+    assert starved.frame["ai_revenue_usd_per_year"].loc[2030] < 0.1 * base
+
+
+# ---------------------------------------------------------------------------- point 4: investment
+def test_capex_and_nvidia_revenue_match_history(baseline):
+    """Acceptance: hyperscaler capex within 0.15 orders of magnitude and NVIDIA data-center
+    revenue within 30% in 2023-2025."""
+    capex = observed_vs_model(baseline.frame, "hyperscaler_capex", [2023, 2024, 2025])
+    assert np.abs(capex).max() <= 0.15, capex
+    nvidia = 10 ** observed_vs_model(baseline.frame, "nvidia_revenue", [2023, 2024, 2025]) - 1
+    assert np.abs(nvidia).max() <= 0.30, nvidia
+
+
+def test_capex_starts_in_steady_state_and_leads_revenue(baseline):
+    f = baseline.frame
+    growth = yearly_growth(f, "ai_spending_usd_per_year", range(2012, 2021))
+    # no start-up transient: spending grows from the first quarter at its 2012 rate
+    first_quarter = np.log(f["ai_spending_usd_per_year"].loc[2012.25] / f["ai_spending_usd_per_year"].loc[2012.0]) * 4
+    assert first_quarter == pytest.approx(baseline.parameters["ai_spending_growth_2012_per_year"], abs=0.03)
+    assert (growth > 0.3).all() and (growth < 0.7).all(), growth
+    # capex runs at many times the frontier labs' revenue (observed 12-75x in 2023-2025)
+    ratio = f["ai_spending_usd_per_year"].loc[[2023, 2024, 2025]] / f["frontier_lab_revenue_usd_per_year"].loc[
+        [2023, 2024, 2025]]
+    assert (ratio > 8).all()
+
+
+def test_desired_capex_stays_within_available_finance(baseline):
+    f = baseline.frame
+    assert (f["desired_ai_spending_usd_per_year"] <= f["available_finance_usd_per_year"] * (1 + 1e-12)).all()
+
+
+def test_wake_up_closes_the_overhang(model, baseline):
+    """Investors wake up as AI becomes able to do tasks (2022-2023); without the wake-up,
+    spending stays lower and the overhang stays open."""
+    f = baseline.frame
+    assert (f["wake_up"].loc[:2021.75] == 0).all() and f["wake_up"].loc[2024] > 0.9
+    asleep = run(model, stop=2030, wake_up_automation_fraction=0.2).frame
+    assert (asleep["wake_up"].loc[:2028] < 0.01).all()
+    assert asleep["ai_spending_usd_per_year"].loc[2026] < 0.7 * f["ai_spending_usd_per_year"].loc[2026]
+    assert asleep["compute_overhang_ooms"].loc[2027] > f["compute_overhang_ooms"].loc[2027] + 0.2
+    # the overhang shrinks through the wake-up, and is a reported metric
+    assert f["compute_overhang_ooms"].loc[2027] < f["compute_overhang_ooms"].loc[2022] - 1
+    metrics = run_metrics(baseline)
+    assert metrics["overhang_2025_ooms"] == pytest.approx(f["compute_overhang_ooms"].loc[2025])
+    assert 2024 < metrics["overhang_closed_year"] < 2030
+
+
+def test_disappointed_investors_pull_back(model, baseline):
+    """From 2026 providers capture a fiftieth of the value: revenue misses its forecasts
+    (revenue growing fast beats a trend forecast several-fold, so only a deep miss
+    counts), confidence and spending fall against the baseline."""
+    pullback = run(model, stop=2030, pullback_strength=1.0)
+    scenario = parse_scenario('''
+name = "cut"
+description = "providers capture a fiftieth of the value from 2026"
+extends = "baseline"
+rationale = "test"
+sources = ["test"]
+[[interventions]]
+kind = "step"
+target = "provider_value_capture"
+start = 2026
+value = 0.02
+mode = "multiply"
+''', model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cut = scenario.simulate(model, stop=2030).frame
+    base = pullback.frame
+    assert cut["investor_confidence"].loc[2027] < 0.8
+    assert (cut["ai_spending_usd_per_year"].loc[2026.5:2030] < base["ai_spending_usd_per_year"].loc[2026.5:2030]).all()
+    # without the pullback loop only the forecast itself falls
+    numb = scenario.simulate(model, stop=2030, parameters={"pullback_strength": 0.0}).frame
+    assert (numb["investor_confidence"] == 1).all()
+    assert numb["ai_spending_usd_per_year"].loc[2028] > cut["ai_spending_usd_per_year"].loc[2028]
