@@ -120,7 +120,7 @@ CASES = [
     ("ensemble -n 4 --set fab_construction_years=9", "--set fab_construction_years = 9 is out of range: it must "
                                                      "lie in [2, 5] (year)"),
     ("loops --set fab_construction_years=9", "fab_construction_years = 9 is out of range"),
-    ("calibrate --set cluster_concentration_rate_per_year=1", "--set cluster_concentration_rate_per_year: cluster_concentration_rate_per_year is fitted"),
+    ("calibrate --set provider_value_capture=0.5", "--set provider_value_capture: provider_value_capture is fitted"),
     # naming scenarios
     ("ensemble basline", "unknown scenario 'basline' (did you mean: baseline?)"),
     ("run --scenario pasue", "unknown scenario 'pasue' (did you mean: pause?)"),

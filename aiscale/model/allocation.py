@@ -82,11 +82,13 @@ def add_allocation(m: Model) -> None:
 
     @m.auxiliary("dimensionless")
     def experiment_share_of_fleet(other_development_share, experiment_weight, research_inference_weight_now):
+        """Experiments' share of the usable fleet: their weight's part of what training leaves."""
         return other_development_share * experiment_weight / (experiment_weight + research_inference_weight_now)
 
     @m.auxiliary("dimensionless")
     def research_inference_share_of_fleet(other_development_share, experiment_weight,
                                           research_inference_weight_now):
+        """Research inference's share of the usable fleet: AI researchers' part of what training leaves."""
         return other_development_share * research_inference_weight_now / (
             experiment_weight + research_inference_weight_now)
 

@@ -65,6 +65,7 @@ def _add_production(m: Model) -> None:
 
     @m.flow("1/year")
     def tfp_growth(total_factor_productivity, tfp_growth_per_year):
+        """Exogenous growth of total factor productivity."""
         return total_factor_productivity * tfp_growth_per_year
 
     m.stock("human_labour_workers", "labour_force_2012", "worker", inflows=["labour_force_growth"],
@@ -72,6 +73,7 @@ def _add_production(m: Model) -> None:
 
     @m.flow("worker/year")
     def labour_force_growth(human_labour_workers, labour_force_growth_per_year):
+        """Growth of the world labour force at its historical rate."""
         return human_labour_workers * labour_force_growth_per_year
 
     @m.auxiliary("1/year")
@@ -90,10 +92,12 @@ def _add_production(m: Model) -> None:
 
     @m.flow("USD/year")
     def capital_investment(savings_rate, gwp_usd_per_year):
+        """Investment in capital: the savings rate times output."""
         return savings_rate * gwp_usd_per_year
 
     @m.flow("USD/year")
     def capital_depreciation(capital_usd, capital_depreciation_per_year):
+        """Capital wearing out at its depreciation rate."""
         return capital_usd * capital_depreciation_per_year
 
     @m.auxiliary("FLOP/s/worker")
@@ -275,8 +279,7 @@ def _add_investment(m: Model) -> None:
              unit="dimensionless",
              doc="Investor confidence (1 = forecasts met): multiplies desired AI capex")
 
-    # the best finished model starts at the effective compute of the 2012 run (capability.py)
-    m.stock("capability_at_start_flop", "effective_compute_flop", "FLOP", doc="Capability in 2012 (constant)")
+    m.stock("capability_at_start_flop", CAPABILITY, "FLOP", doc="Capability in 2012 (constant)")
 
     def capability_led_spending(ai_spending_2012, ai_spending_growth_2012_per_year, spending_adjustment_years,
                                 gwp_usd_per_year, gwp_2012, capability_flop, capability_at_start_flop,
@@ -332,7 +335,7 @@ def _add_investment(m: Model) -> None:
 
     @m.auxiliary("dimensionless")
     def ai_spending_share_of_gwp(ai_spending_usd_per_year, gwp_usd_per_year):
-        """AI spending as a share of gross world product."""
+        """AI capex as a share of gross world product."""
         return ai_spending_usd_per_year / gwp_usd_per_year
 
     @m.auxiliary("FLOP")

@@ -146,7 +146,8 @@ def test_the_playground_in_a_browser(browser, server, tmp_path, capsys):
     page.locator("#r-flop_gap").fill("100")
     idle(page)
     flop_gap = float(page.evaluate("aiscalePlayground.state.values.flop_gap"))
-    assert flop_gap == pytest.approx(10 * 1e6 ** 0.1, rel=0.01)
+    low, high = model.parameters["flop_gap"].low, model.parameters["flop_gap"].high
+    assert flop_gap == pytest.approx(low * (high / low) ** 0.1, rel=0.01)
     after = drawn(page)
     assert after["compute"] != before["compute"]
     moved = model.with_parameters({"flop_gap": flop_gap})
