@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import textwrap
 import warnings
@@ -195,11 +194,6 @@ Run 'aiscale VERB --help' for the options and examples of each verb.""",
     return parser
 
 
-# Verbs that run the model once: they use the numpy code rather than the JIT kernel
-# (numba's start-up, about 0.7 s, costs more than it saves on one run).
-ONE_RUN = ("run", "params", "loops", "export")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -209,10 +203,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {"run": _run, "params": _params, "loops": _loops, "export": _export,
                "calibrate": _calibrate, "report": _report, "playground": _playground,
                **_scenario_handlers()}[args.verb]
-    jit = os.environ.get("AISCALE_JIT")
-    if args.verb in ONE_RUN and jit is None:
-        # one run of the model: the numpy code finishes before numba would have started
-        os.environ["AISCALE_JIT"] = "0"
     try:
         with warnings.catch_warnings(), _terminate_gracefully():
             if not args.debug:
@@ -237,9 +227,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             message = f"out of memory ({message}): ask for less (fewer runs, a shorter horizon)"
         print(f"aiscale {args.verb}: error: {message}", file=sys.stderr)
         return 1 if isinstance(err, RunFailed) else 2
-    finally:
-        if jit is None:
-            os.environ.pop("AISCALE_JIT", None)
     return 0
 
 

@@ -609,7 +609,7 @@ def _failure_kind(system: _System, solver) -> str:
     would pass any bound within a few of the smallest steps time allows there (a
     finite-time blow-up), ``"solver-failure"`` otherwise (stiffness, a kink the method
     cannot step over): the model did not blow up, the method failed."""
-    y, _, dy = system.evaluate_solver_state(float(solver.t), solver.y)
+    y, _, dy, _ = system.evaluate_solver_state(float(solver.t), solver.y)
     rows = system.plan.positive if system.plan.positive.any() else np.ones(len(y), dtype=bool)
     with np.errstate(all="ignore"):
         scale = np.abs(y[rows])
