@@ -40,7 +40,7 @@ from .functions import NUMERIC
 if TYPE_CHECKING:
     from .plan import Plan
 
-JIT_MIN_EQUATIONS = 40
+JIT_MIN_EQUATIONS = 30
 TIME = "time"
 _counter = itertools.count(1)
 
