@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .timespan import END_YEAR, START_YEAR
+
 if TYPE_CHECKING:
     import xarray as xr
 
@@ -14,7 +16,7 @@ if TYPE_CHECKING:
     from .stocks_flows import Result
 
 
-def run(scenario: str | Path | Scenario = "baseline", *, start: float = 2012.0, stop: float = 2060.0,
+def run(scenario: str | Path | Scenario = "baseline", *, start: float = START_YEAR, stop: float = END_YEAR,
         parameters: Mapping[str, float] | None = None, method: str = "RK45", dt: float | None = None,
         **options: Any) -> Result:
     """One run of ``scenario`` (a built-in name, a .toml file or a :class:`Scenario`),
@@ -37,7 +39,7 @@ def run(scenario: str | Path | Scenario = "baseline", *, start: float = 2012.0, 
     return simulate_baseline(chosen.apply(), start=start, stop=stop, method=method, **options)
 
 
-def ensemble(scenario: str | Path | Scenario = "baseline", n: int = 1000, *, seed: int = 0, stop: float = 2060.0,
+def ensemble(scenario: str | Path | Scenario = "baseline", n: int = 1000, *, seed: int = 0, stop: float = END_YEAR,
              dt: float = 0.25, parameters: Mapping[str, float] | None = None, workers: int | None = None,
              scheduler: str | None = None, chunk_size: int = 1000, progress: bool = False) -> xr.Dataset:
     """A Monte Carlo ensemble of ``n`` seeded, correlated draws of ``scenario``'s

@@ -29,6 +29,7 @@ from .inputs import (
     positive_float,
     year,
 )
+from .timespan import END_YEAR, START_YEAR
 from .stocks_flows import ModelError
 from .stocks_flows.integrate import ADAPTIVE_METHODS, FIXED_METHODS
 
@@ -137,8 +138,8 @@ Run 'aiscale VERB --help' for the options and examples of each verb.""",
     add_scenario_arguments(run)
     run.add_argument("--scenario", dest="scenario_option", metavar="SCENARIO",
                      help="the same as the positional SCENARIO (kept for older scripts)")
-    run.add_argument("--start", type=year, default=2012.0, help="first year (default 2012)")
-    run.add_argument("--until", type=year, default=2060.0, help="last year (default 2060)")
+    run.add_argument("--start", type=year, default=START_YEAR, help=f"first year (default {START_YEAR:g})")
+    run.add_argument("--until", type=year, default=END_YEAR, help=f"last year (default {END_YEAR:g})")
     run.add_argument("--out", type=Path, help="directory for timeseries.csv, timeseries.parquet, metadata.json "
                                               "(replaced as a whole: a new directory, or an earlier run's)")
     run.add_argument("--method", default="RK45", choices=METHODS, metavar="METHOD",
@@ -154,7 +155,7 @@ Run 'aiscale VERB --help' for the options and examples of each verb.""",
 
     loops = verb("loops", "list the model's feedback loops, their polarity and dominance")
     add_scenario_arguments(loops)
-    loops.add_argument("--until", type=year, default=2060.0, help="analyse the run up to this year")
+    loops.add_argument("--until", type=year, default=END_YEAR, help="analyse the run up to this year")
     loops.add_argument("--all", action="store_true", help="list every loop, not only the named ones")
     loops.add_argument("--plot", action="store_true",
                        help="write the causal loop diagram, loop dominance and sector diagram figures into --out")
@@ -167,7 +168,7 @@ Run 'aiscale VERB --help' for the options and examples of each verb.""",
                         help="output file (default aiscale-model.xmile: PySD writes its translation beside it as "
                              "aiscale-model.py, which cannot shadow the aiscale package)")
     export.add_argument("--dt", type=positive_float, default=1 / 32, help="Euler time step in the file (years)")
-    export.add_argument("--start", type=year, default=2012.0, help="first year (default 2012)")
+    export.add_argument("--start", type=year, default=START_YEAR, help=f"first year (default {START_YEAR:g})")
     export.add_argument("--until", type=year,
                         help=f"last year (default {EXPORT_END:g}, or the last whole year before the run blows up)")
 
@@ -183,8 +184,8 @@ Run 'aiscale VERB --help' for the options and examples of each verb.""",
     report = verb("report", "write one self-contained HTML report of scenarios")
     add_scenario_arguments(report, many="*")
     report.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file (default report.html)")
-    report.add_argument("--start", type=year, default=2012.0, help="first year (default 2012)")
-    report.add_argument("--until", type=year, default=2060.0, help="last year (default 2060)")
+    report.add_argument("--start", type=year, default=START_YEAR, help=f"first year (default {START_YEAR:g})")
+    report.add_argument("--until", type=year, default=END_YEAR, help=f"last year (default {END_YEAR:g})")
     report.add_argument("--ensemble", type=non_negative, default=0, metavar="N",
                         help="also a Monte Carlo ensemble of N runs of the first scenario (default: none)")
     report.add_argument("--seed", type=non_negative, default=0, help="random seed of the ensemble (default 0)")
@@ -268,7 +269,7 @@ def _stages(args: argparse.Namespace, names: Sequence[str]):
 RUN_OUTPUTS = ("timeseries.csv", "timeseries.parquet", "metadata.json", "variables.csv", "trajectory.png",
                "trajectory.svg", "binding_constraints.png", "binding_constraints.svg")
 SAVE_STEP = 0.25  # years between the saved points of a run (quarterly)
-EXPORT_END = 2060.0
+EXPORT_END = END_YEAR  # the model's span, unless the run blows up before
 
 
 def _check_years(args: argparse.Namespace, start: float | None = None) -> None:
@@ -464,7 +465,7 @@ def _loops(args: argparse.Namespace) -> None:
     from .model.loops import family_dominance, name_loops
     from .stocks_flows.structure import LoopAnalysis, dominant_periods
 
-    _check_years(args, start=2012.0)
+    _check_years(args, start=START_YEAR)
     if args.plot and args.out is None:
         raise UserError("--plot needs --out DIR for the figures")
     if args.out is not None and not args.plot:

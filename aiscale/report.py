@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .timespan import END_YEAR, START_YEAR
 
 SECTIONS = (("milestones", "Milestones"), ("comparison", "Scenario comparison"),
             ("binding", "Binding constraints"), ("calibration", "Calibration against history"),
@@ -65,8 +66,8 @@ class ReportData:
     history: pd.DataFrame           # the observations
     history_curves: dict[str, pd.DataFrame]  # the default model sampled by each series' rule
     ensemble: Any = None            # xarray.Dataset, when asked
-    start: float = 2012.0
-    stop: float = 2060.0
+    start: float = START_YEAR
+    stop: float = END_YEAR
     created: str = ""
 
     @property
@@ -79,7 +80,7 @@ class ReportData:
 
 
 # ---------------------------------------------------------------------- gathering
-def gather(scenarios: Sequence[str | Path] = ("baseline",), start: float = 2012.0, stop: float = 2060.0,
+def gather(scenarios: Sequence[str | Path] = ("baseline",), start: float = START_YEAR, stop: float = END_YEAR,
            ensemble: int = 0, seed: int = 0, *, workers: int | None = None, scheduler: str | None = None,
            chunk_size: int = 1000, stage: Callable[[str], None] = lambda name: None,
            progress: bool = False) -> ReportData:
@@ -107,7 +108,7 @@ def gather(scenarios: Sequence[str | Path] = ("baseline",), start: float = 2012.
     dominance = family_dominance(analysis) if named else pd.DataFrame()
     stage("calibration")
     history = load_history()
-    years = {name: list(range(2012, 2026)) for name in SERIES}
+    years = {name: list(range(int(START_YEAR), 2026)) for name in SERIES}
     calibrated = simulate_baseline(build_model(), stop=2027.0)
     curves = run_curves(calibrated.frame, years)
     ds = None
@@ -388,8 +389,8 @@ def render(data: ReportData, stage: Callable[[str], None] = lambda name: None) -
     return head + header + "\n" + "\n".join(body) + "\n" + footer + "\n</body>\n</html>\n"
 
 
-def write_report(path: str | Path, scenarios: Sequence[str | Path] = ("baseline",), start: float = 2012.0,
-                 stop: float = 2060.0, ensemble: int = 0, seed: int = 0, *, workers: int | None = None,
+def write_report(path: str | Path, scenarios: Sequence[str | Path] = ("baseline",), start: float = START_YEAR,
+                 stop: float = END_YEAR, ensemble: int = 0, seed: int = 0, *, workers: int | None = None,
                  scheduler: str | None = None, chunk_size: int = 1000,
                  stage: Callable[[str], None] = lambda name: None, progress: bool = False) -> Path:
     """Gather, render and write the report atomically (nothing is written on failure)."""

@@ -181,33 +181,46 @@ def bench_ensemble(model: Model) -> None:
         f"{per_run * ENSEMBLE_SIZE / t:.0f}x the ensemble's time; results {'identical' if same else 'DIFFER'}")
 
 
-def bench_engines(model: Model) -> None:
-    section(f"(c) exported XMILE, Euler dt={DT}, t = 0..100")
-    reference = model.run(START, STOP, method="euler", dt=DT, saveper=SAVEPER).frame
+def engine_runs(model: Model, start: float, stop: float, dt: float, columns: list[str],
+                saveper: float | None = None, repeats: int = 5) -> dict[str, tuple[float, float, object] | str]:
+    """PySD and pysimlin on ``model`` exported to XMILE: per engine (load time, best run
+    time of ``repeats``, results with lower-case column names), or why it did not run."""
+    out: dict[str, tuple[float, float, object] | str] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "aging_chain.xmile"
-        export_xmile(model, path, start=START, stop=STOP, dt=DT, saveper=SAVEPER)
+        path = Path(tmp) / f"{model.name}.xmile"
+        export_xmile(model, path, start=start, stop=stop, dt=dt, saveper=saveper)
         try:
             import pysd
         except ImportError:
-            row("PySD", np.nan, note="not installed")
+            out["PySD"] = "not installed"
         else:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                t_load, pmodel = best_of(lambda: pysd.read_xmile(str(path)), repeats=2)
-                t_run, out = best_of(lambda: pmodel.run(return_columns=["population"], saveper=SAVEPER))
-            diff = max_relative_difference(out["population"].to_numpy(), reference["population"])
-            row("PySD run()", t_run, t_run, f"read_xmile {fmt_time(t_load)}; max rel diff {diff:.1e}")
+                t_load, pmodel = best_of(lambda: pysd.read_xmile(str(path)), repeats=1)
+                t_run, res = best_of(lambda: pmodel.run(return_columns=columns, saveper=saveper or dt),
+                                     repeats=repeats)
+            out["PySD"] = (t_load, t_run, res)
         try:
             import simlin
         except ImportError:
-            row("pysimlin", np.nan, note="not installed")
+            out["pysimlin"] = "not installed"
         else:
-            t_load, smodel = best_of(lambda: simlin.load(path), repeats=2)
-            t_run, run = best_of(lambda: smodel.run(analyze_loops=False))
-            got = run.results.rename(columns=str.lower)["population"].to_numpy()
-            diff = max_relative_difference(got, reference["population"])
-            row("pysimlin run()", t_run, t_run, f"load {fmt_time(t_load)}; max rel diff {diff:.1e}")
+            t_load, smodel = best_of(lambda: simlin.load(path), repeats=1)
+            t_run, run = best_of(lambda: smodel.run(analyze_loops=False), repeats=repeats)
+            out["pysimlin"] = (t_load, t_run, run.results.rename(columns=str.lower))
+    return out
+
+
+def bench_engines(model: Model) -> None:
+    section(f"(c) exported XMILE, Euler dt={DT}, t = 0..100")
+    reference = model.run(START, STOP, method="euler", dt=DT, saveper=SAVEPER).frame
+    for engine, got in engine_runs(model, START, STOP, DT, ["population"], SAVEPER).items():
+        if isinstance(got, str):
+            row(engine, np.nan, note=got)
+            continue
+        t_load, t_run, res = got
+        diff = max_relative_difference(res["population"].to_numpy(), reference["population"])
+        row(f"{engine} run()", t_run, t_run, f"load {fmt_time(t_load)}; max rel diff {diff:.1e}")
 
 
 def bench_ai_model() -> None:

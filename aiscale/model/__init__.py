@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from ..stocks_flows import BlowUp, Model, Result
-from .capability import add_capability
+from ..timespan import END_YEAR, START_YEAR
 from .allocation import add_allocation
 from .automation import add_automation
+from .capability import add_capability
 from .capacity import add_capacity_planning
 from .compute import add_compute
 from .constraints import CONSTRAINTS, add_constraints
@@ -40,8 +41,6 @@ UNITS = (
 SECTORS = (add_capacity_planning, add_semiconductors, add_compute, add_allocation, add_cost_of_delay, add_data,
            add_research, add_automation, add_economy, add_constraints, add_capability)
 
-START_YEAR = 2012.0
-END_YEAR = 2060.0
 
 # A takeoff may end in a finite-time singularity; stop it at a reported event.
 DEFAULT_BLOWUP = BlowUp(max_value=1e200, max_growth_rate=50.0)
@@ -51,14 +50,14 @@ def build_model(calibrated: bool = True) -> Model:
     """The full AI-scaling model with the shipped default parameters: the values
     calibrated to history (``aiscale/data/calibrated.toml``), or with
     ``calibrated=False`` the hand-set values of the parameter table."""
-    m = Model("aiscale", time_unit="year", units=UNITS,
+    m = Model("aiscale", time_unit="year", units=UNITS, start=START_YEAR, stop=END_YEAR,
               doc="System-dynamics model of AI scaling: chips, power, data, algorithms, money and "
                   "AI-accelerated research.")
     declare(m, "common")
     for add_sector in SECTORS:
         add_sector(m)
     if calibrated:
-        apply_calibration(m)
+        m = apply_calibration(m)
     return m.build()
 
 
@@ -81,4 +80,4 @@ def simulate_baseline(model: Model | None = None, start: float = START_YEAR, sto
 
 
 __all__ = ["build_model", "simulate_baseline", "parameter_table", "calibrated_parameters", "calibration_info",
-           "CONSTRAINTS", "UNITS"]
+           "CONSTRAINTS", "UNITS", "START_YEAR", "END_YEAR"]

@@ -43,21 +43,21 @@ def declare(model: Model, sector: str) -> None:
     table = parameter_table()
     for name, row in table[table["sector"] == sector].iterrows():
         model.parameter(str(name), float(row["value"]), str(row["unit"]), low=float(row["low"]),
-                        high=float(row["high"]), source=str(row["source"]), doc=str(row["doc"]))
+                        high=float(row["high"]), source=str(row["source"]), doc=str(row["doc"]),
+                        sector=sector)
 
 
-def apply_calibration(model: Model) -> None:
-    """Replace the table values of ``model``'s parameters by the calibrated ones; each
-    calibrated parameter's source then names the fit and its table value."""
-    from ..stocks_flows.elements import Parameter
+def apply_calibration(model: Model) -> Model:
+    """A new model with the calibrated values in place of the table values (``model``
+    is not changed); each calibrated parameter's source then names the fit and its
+    table value."""
+    from dataclasses import replace
 
-    values = calibrated_parameters()
     fitted = calibration_info().get("fit_date", "unknown date")
-    for name, value in values.items():
-        p = model.parameters[name]
-        model.parameters[name] = Parameter(
-            p.name, value, p.unit, p.low, p.high,
-            f"calibrated to history on {fitted} (aiscale calibrate; table value {p.value:g}); {p.source}", p.doc)
+    return model.replace(*(
+        replace(p, value=value,
+                source=f"calibrated to history on {fitted} (aiscale calibrate; table value {p.value:g}); {p.source}")
+        for p, value in ((model.parameters[name], value) for name, value in calibrated_parameters().items())))
 
 
 @lru_cache(maxsize=1)

@@ -28,6 +28,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..timespan import END_YEAR
 from urllib.parse import parse_qs, urlencode
 
 import numpy as np
@@ -62,7 +64,7 @@ class Settings:
     changed policy levers."""
 
     scenario: str = "baseline"
-    until: float = 2060.0
+    until: float = END_YEAR
     values: Mapping[str, str] = field(default_factory=dict)
     starts: Mapping[str, float] = field(default_factory=dict)
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..inputs import add_scenario_arguments, check_output_dir, check_output_file, count, non_negative, positive_float, year
+from ..timespan import END_YEAR, START_YEAR
 from .metrics import METRIC_KEYS
 
 EXAMPLES = {
@@ -65,8 +66,8 @@ def add_verbs(verb: Callable[..., argparse.ArgumentParser]) -> None:
     add_scenario_arguments(p, many="+")
     p.add_argument("--out", type=Path, help="directory for compare.csv, binding_timeline.csv and slack.csv")
     p.add_argument("--plot", action="store_true", help="also write the figures (PNG and SVG) into --out")
-    p.add_argument("--start", type=year, default=2012.0, help="first year (default 2012)")
-    p.add_argument("--until", type=year, default=2060.0, help="last year (default 2060)")
+    p.add_argument("--start", type=year, default=START_YEAR, help=f"first year (default {START_YEAR:g})")
+    p.add_argument("--until", type=year, default=END_YEAR, help=f"last year (default {END_YEAR:g})")
 
     p = verb("check", "evaluate the reality checks on scenarios (exit code 1 if one fails)", EXAMPLES["check"])
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
@@ -103,7 +104,7 @@ def _ensemble_options(p: argparse.ArgumentParser, n: int, what: str = "members")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://HOST:8786 (default: local cores)")
     p.add_argument("--workers", type=count, help="local worker processes (default: one per core)")
     p.add_argument("--chunk-size", type=count, default=1000, help="members per chunk (default 1000)")
-    p.add_argument("--until", type=year, default=2060.0, help="last year (default 2060)")
+    p.add_argument("--until", type=year, default=END_YEAR, help=f"last year (default {END_YEAR:g})")
     p.add_argument("--dt", type=positive_float, default=0.25, help="RK4 time step in years (default 0.25)")
 
 
@@ -112,11 +113,12 @@ def _settings(args: argparse.Namespace):
 
     if abs(0.25 / args.dt - round(0.25 / args.dt)) > 1e-9:
         raise CommandError(f"--dt must divide 0.25 (e.g. 0.25, 0.125, 0.0625), not {args.dt:g}")
-    if args.until <= 2012:
-        raise CommandError(f"--until ({args.until:g}) must be after 2012")
-    quarters = (args.until - 2012) * 4
+    if args.until <= START_YEAR:
+        raise CommandError(f"--until ({args.until:g}) must be after {START_YEAR:g}")
+    quarters = (args.until - START_YEAR) * 4
     if abs(quarters - round(quarters)) > 1e-9:
-        raise CommandError(f"--until ({args.until:g}) must be 2012 plus a whole number of quarters (e.g. 2040.25)")
+        raise CommandError(f"--until ({args.until:g}) must be {START_YEAR:g} plus a whole number of quarters "
+                           "(e.g. 2040.25)")
     return Settings(stop=args.until, dt=args.dt)
 
 

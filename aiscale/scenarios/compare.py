@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..model.constraints import CONSTRAINTS
 from ..stocks_flows import Model, Result, atomic_write
+from ..timespan import END_YEAR, START_YEAR
 from .metrics import BINDING, METRICS, binding_index, result_series, run_metrics
 from .scenario import Scenario, base_model, load_scenario
 
@@ -87,7 +88,7 @@ def _labels(scenarios: Sequence[Scenario]) -> list[str]:
     return out
 
 
-def compare(scenarios: Sequence[str | Path | Scenario], start: float = 2012.0, stop: float = 2060.0,
+def compare(scenarios: Sequence[str | Path | Scenario], start: float = START_YEAR, stop: float = END_YEAR,
             model: Model | None = None, progress: bool = False, **kwargs) -> Comparison:
     """Run each scenario (adaptive RK45, quarterly output) and tabulate its metrics.
     Every scenario is loaded and checked before any is run; ``progress`` shows a bar

@@ -41,6 +41,7 @@ import numpy as np
 import xarray as xr
 
 from ..stocks_flows import Model, atomic_write
+from ..timespan import END_YEAR, START_YEAR
 from .distributions import Distribution, correlation_matrix, sample
 from .metrics import BINDING, BY_KEY, CAPPED_RUN, INPUTS, METRICS, binding_index, compute_metrics
 from .scenario import Scenario, base_model, load_scenario
@@ -66,8 +67,8 @@ class EnsembleError(RuntimeError):
 class Settings:
     """How each member is integrated and what is kept."""
 
-    start: float = 2012.0
-    stop: float = 2060.0
+    start: float = START_YEAR
+    stop: float = END_YEAR
     method: str = "rk4"
     dt: float = 0.25
     saveper: float = 0.25      # resolution of the output the metrics read

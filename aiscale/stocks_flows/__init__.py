@@ -1,12 +1,13 @@
 """aiscale.stocks_flows: a small system-dynamics kernel on numpy and scipy.
 
-Stocks, flows, auxiliaries, parameters, lookups and delays; simulation (adaptive
-scipy solvers or fixed-step Euler/RK4), vectorised ensembles, events and blow-up
-detection; the influence graph and feedback loops; XMILE export; a documentation
-table. It knows nothing about AI.
+Stocks, flows, auxiliaries, parameters, lookups and builtins (SMOOTH N, DELAY N,
+DELAY FIXED, TREND, FORECAST, INITIAL); simulation (adaptive scipy solvers or
+fixed-step Euler/RK4, configured by small settings objects), vectorised ensembles,
+events and blow-up detection; the influence graph and feedback loops; XMILE export; a
+documentation table. It knows nothing about AI.
 """
 
-from .elements import Builtin, Equation, Lookup, Parameter, Stock
+from .elements import ROLES, Builtin, Equation, Lookup, Parameter, Role, Stock
 from .errors import (
     DuplicateNameError,
     ModelError,
@@ -19,29 +20,42 @@ from .files import atomic_directory
 from .interventions import Intervention, InterventionError
 from .functions import (
     absolute,
+    arccos,
+    arcsin,
+    arctan,
     clip,
+    cos,
     exp,
     if_then_else,
     log,
     log10,
     maximum,
     minimum,
+    modulo,
     pulse,
+    pulse_train,
     ramp,
+    safe_div,
+    sin,
     sqrt,
     step,
+    tan,
 )
 from .model import Model
+from .plan import StageTooShortError
+from .settings import FixedStep, Limits, RunSettings, SaveAt, Solver
 from .simulate import Result, atomic_write, simulate
 from .xmile import export_xmile
 
 __all__ = [
-    "Model", "Parameter", "Stock", "Equation", "Lookup", "Builtin", "Result", "simulate",
+    "Model", "Parameter", "Stock", "Equation", "Lookup", "Builtin", "Role", "ROLES", "Result",
+    "simulate", "Solver", "FixedStep", "SaveAt", "Limits", "RunSettings",
     "atomic_write", "atomic_directory", "export_xmile", "Threshold", "BlowUp", "Event", "ModelError",
-    "Intervention", "InterventionError",
+    "Intervention", "InterventionError", "StageTooShortError",
     "ModelValidationError",
     "UnknownNameError", "DuplicateNameError", "ParameterRangeError", "minimum", "maximum",
-    "clip", "exp", "log", "log10", "sqrt", "absolute", "if_then_else", "step", "ramp", "pulse",
+    "clip", "exp", "log", "log10", "sqrt", "absolute", "sin", "cos", "tan", "arcsin", "arccos",
+    "arctan", "modulo", "safe_div", "if_then_else", "step", "ramp", "pulse", "pulse_train",
 ]
 
 from .docs import documentation_markdown, documentation_table

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .functions import _sym
 from .model import TIME
+from .xmile import builtin_text
 from .xmile import equation_text as _traced_text
 
 if TYPE_CHECKING:
@@ -66,16 +67,13 @@ def _stock_text(model: Model, s: Stock) -> str:
 
 def _builtin_text(model: Model, b: Builtin) -> str:
     def arg(name: str) -> str:
-        # delay times and initial values given as numbers became generated parameters
+        # arguments given as numbers became generated parameters
         p = model.parameters.get(name)
-        if p is not None and name.startswith(b.name + "__"):
+        if p is not None and p.owner == b.name:
             return _number(p.value)
         return "TIME" if name == TIME else name
 
-    args = [arg(b.input), arg(b.delay_time)]
-    if b.initial is not None:
-        args.append(arg(b.initial))
-    return f"{b.function}({', '.join(args)})"
+    return builtin_text(b, arg)
 
 
 def _row(name: str, kind: str, unit: str | None, text: str, low: Any = None, high: Any = None,
@@ -112,8 +110,7 @@ def documentation_table(model: Model) -> pd.DataFrame:
     for b in model.builtins.values():
         element = model.stocks.get(b.name) or model.equations.get(b.name)
         unit = b.unit if b.unit is not None else getattr(element, "unit", None)
-        kind = "smooth" if b.function.startswith("SMTH") else "delay"
-        rows.append(_row(b.name, kind, unit, _builtin_text(model, b), source=b.source, doc=b.doc))
+        rows.append(_row(b.name, b.label, unit, _builtin_text(model, b), source=b.source, doc=b.doc))
     for p in model.parameters.values():
         rows.append(_row(p.name, "parameter", p.unit, _number(p.value), p.low, p.high, p.source, p.doc))
     return pd.DataFrame(rows, columns=COLUMNS)

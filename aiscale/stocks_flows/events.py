@@ -51,15 +51,15 @@ class BlowUp:
 
     def indicator(self, ns: dict[str, Any], y: np.ndarray, dy: np.ndarray,
                   positive: np.ndarray) -> np.ndarray:
+        # (called while integrating, where floating-point warnings are off)
         log_max, log_rate = self._log_bounds
-        with np.errstate(all="ignore"):
-            # log(max|y|) equals max(log|y|) (log and rounding are monotonic), at the
-            # cost of N logarithms instead of n_states x N
-            g = np.log(np.abs(y).max(axis=0) + 1e-300) - log_max
-            if log_rate is not None and positive.any():
-                # growth only: a positive stock falling fast is a collapse, not a blow-up
-                rate = dy[positive] / np.maximum(np.abs(y[positive]), 1e-300)
-                g = np.maximum(g, np.log(np.maximum(rate.max(axis=0), 1e-300)) - log_rate)
+        # log(max|y|) equals max(log|y|) (log and rounding are monotonic), at the
+        # cost of N logarithms instead of n_states x N
+        g = np.log(np.abs(y).max(axis=0, initial=0.0) + 1e-300) - log_max
+        if log_rate is not None and positive.any():
+            # growth only: a positive stock falling fast is a collapse, not a blow-up
+            rate = dy[positive] / np.maximum(np.abs(y[positive]), 1e-300)
+            g = np.maximum(g, np.log(np.maximum(rate.max(axis=0), 1e-300)) - log_rate)
         if np.isfinite(g).all() and np.isfinite(dy).all():
             return g  # the usual case (a finite g implies finite states)
         bad = ~np.isfinite(y).all(axis=0) | ~np.isfinite(dy).all(axis=0)

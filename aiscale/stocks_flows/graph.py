@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from .plan import TIME
+from .model import TIME
 
 if TYPE_CHECKING:
     from .model import Model
@@ -43,6 +43,7 @@ def influence_graph(model: Model, include_parameters: bool = False) -> nx.DiGrap
     """
     g = nx.DiGraph(name=model.name)
     builtin_of = {name: b.name for b in model.builtins.values() for name in b.generated}
+    frozen = {eq.name for eq in model.equations.values() if eq.initial_value_of is not None}
 
     def add(name: str, kind: str, hidden: bool, unit: str | None, lookup: bool = False) -> None:
         b = builtin_of.get(name)
@@ -62,6 +63,8 @@ def influence_graph(model: Model, include_parameters: bool = False) -> nx.DiGrap
         if any(TIME in eq.inputs for eq in dynamic):
             add(TIME, "time", False, model.time_unit)
     for eq in dynamic:
+        if eq.name in frozen:  # an INITIAL keeps its first value: no influence after that
+            continue
         for name in eq.inputs:
             if name in g:
                 g.add_edge(name, eq.name, kind="influence")

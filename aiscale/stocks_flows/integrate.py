@@ -12,6 +12,7 @@ run stops when every member is frozen.
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,12 +20,12 @@ import numpy as np
 from scipy import integrate as _ivp
 from scipy.optimize import brentq
 
-from . import functions
 from .events import BlowUp, Event, Threshold
+from .settings import FIXED, FixedStep, RunSettings
 
 ADAPTIVE_METHODS = {"RK45": _ivp.RK45, "RK23": _ivp.RK23, "DOP853": _ivp.DOP853,
                     "Radau": _ivp.Radau, "BDF": _ivp.BDF, "LSODA": _ivp.LSODA}
-FIXED_METHODS = ("euler", "rk4")
+FIXED_METHODS = FIXED
 
 
 class _Watchdog(Exception):
@@ -40,7 +41,9 @@ class Trajectory:
     stop_time: np.ndarray                  # (N,) time each member stopped (the end if it ran through)
     events: list[Event] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
-    settings: dict[str, Any] = field(default_factory=dict)  # the run's options, as resolved
+    run: RunSettings | None = None                 # how it was integrated
+    frozen: dict[str, Any] = field(default_factory=dict)  # values frozen at the start (INITIAL)
+    captured: dict[str, np.ndarray] = field(default_factory=dict)  # variables kept while integrating, (T, N)
 
 
 def save_times(start: float, stop: float, saveper: float) -> np.ndarray:
@@ -50,22 +53,37 @@ def save_times(start: float, stop: float, saveper: float) -> np.ndarray:
     return start + saveper * np.arange(n + 1)
 
 
-def find_breakpoints(plan, params: dict, fixed: dict, y0: np.ndarray, start: float) -> list[float]:
-    """Switching times of step/ramp/pulse helpers, found by evaluating the model once."""
-    functions._breakpoint_log = []
-    try:
-        plan.evaluate(start, y0, params, fixed)
-        found = functions._breakpoint_log
-    finally:
-        functions._breakpoint_log = None
-    times: set[float] = set()
-    for value in found:
-        times.update(float(v) for v in np.ravel(value) if np.isfinite(v))
-    return sorted(times)
+class _KernelValues(Mapping):
+    """Every variable of a kernel evaluation: dynamic ones from its ``V`` rows, the
+    rest (parameters, frozen values, equations of parameters) from ``base``, states
+    from ``y``."""
+
+    def __init__(self, kernel, V: np.ndarray, base: dict, y: np.ndarray, t: float,
+                 blowup: np.ndarray | None = None):
+        self.kernel, self.V, self.base, self.y, self.t = kernel, V, base, y, t
+        self.blowup = blowup  # the blow-up indicator, when the kernel computed it
+
+    def __getitem__(self, name: str) -> Any:
+        i = self.kernel.variable_index.get(name)
+        if i is not None:
+            return self.V[i]
+        j = self.kernel.plan.state_index.get(name)
+        if j is not None:
+            return self.y[j]
+        if name == "time":
+            return self.t
+        return self.base[name]
+
+    def __iter__(self):
+        return iter([*self.kernel.variables, *self.kernel.plan.state_names, *self.base])
+
+    def __len__(self) -> int:
+        return len(self.kernel.variables) + len(self.kernel.plan.state_names) + len(self.base)
 
 
 class _System:
-    """The right-hand side and event indicators for N members at once.
+    """The right-hand side and event indicators for N members at once, evaluated by
+    the plan's JIT-compiled kernel where it has one, else by its numpy code.
 
     The last right-hand-side evaluation is remembered: the event indicators at the end
     of an adaptive step reuse the evaluation the solver made there (RK45, RK23 and
@@ -74,19 +92,33 @@ class _System:
     extra model evaluations.
     """
 
-    def __init__(self, plan, params, fixed, n, blowup, thresholds, log_mask, max_evaluations,
-                 max_seconds):
+    def __init__(self, plan, params, fixed, n, blowup, thresholds, log_mask, limits):
         self.plan, self.params, self.fixed, self.n = plan, params, fixed, n
-        self.evaluate = plan.evaluator(params, fixed)  # (integrate ignores floating-point warnings)
+        self.kernel = plan.kernel
+        if self.kernel is None:
+            self.evaluate = plan.evaluator(params, fixed)  # (integrate ignores floating-point warnings)
+        else:
+            self.base = plan.static_values(params, fixed)
+            self.P = self.kernel.input_matrix(self.base, n)
+            self._positive_rows = np.flatnonzero(plan.positive)
+            self._solver_rhs = self.kernel.solver_rhs
+            self._scratch = (np.empty((len(plan.state_names), n)), np.empty((len(plan.state_names), n)),
+                             np.empty((len(self.kernel.variables), n)))
+            log_max, log_rate = blowup._log_bounds
+            self._log_max, self._log_rate = float(log_max), np.nan if log_rate is None else float(log_rate)
         self.blowup, self.thresholds = blowup, list(thresholds)
+        # which crossings count, per event: rising (direction 1 or 0), falling (-1 or 0)
+        self.want_up = np.array([spec.direction != -1 for spec in self.specs])[:, None]
+        self.want_down = np.array([spec.direction != 1 for spec in self.specs])[:, None]
         self.log_mask = log_mask                      # (n_states,) integrate ln(S)
         self.log_rows = np.flatnonzero(log_mask)
         self.active = np.ones(n, dtype=bool)
         self.nfev = 0
-        self.max_evaluations, self.max_seconds = max_evaluations, max_seconds
+        self.max_evaluations, self.max_seconds = limits.max_evaluations, limits.max_seconds
         self.started = _time.perf_counter()
         self.segment_end = np.inf
-        self._last: tuple | None = None  # (t, z, active, y, ns, dy) of the last evaluation
+        self._last: tuple | None = None  # the last evaluation: (t, z, active, y, ns, dy, dz), or
+        # (t, z, active, None, dz, blow-up indicator) from the kernel (y, dy, V in _scratch)
 
     def to_states(self, z: np.ndarray) -> np.ndarray:
         y = z.reshape(-1, self.n).copy()
@@ -107,41 +139,74 @@ class _System:
             return np.nextafter(self.segment_end, -np.inf)
         return t
 
-    def state_derivatives(self, t: float, y: np.ndarray) -> tuple[dict, np.ndarray]:
+    def _count(self) -> None:
         self.nfev += 1
         if self.nfev > self.max_evaluations:
             raise _Watchdog(f"more than {self.max_evaluations} right-hand-side evaluations")
-        if self.max_seconds is not None and _time.perf_counter() - self.started > self.max_seconds:
+        if (self.max_seconds is not None and not self.nfev & 15
+                and _time.perf_counter() - self.started > self.max_seconds):
             raise _Watchdog(f"more than {self.max_seconds:g} s of wall time")
+
+    def state_derivatives(self, t: float, y: np.ndarray) -> tuple[Mapping, np.ndarray]:
+        self._count()
         t = self._clock(t)
+        if self.kernel is not None:
+            dy, V = np.empty_like(y), np.empty((len(self.kernel.variables), self.n))
+            self.kernel.derivatives(t, y, self.P, dy, V, self.active)
+            return _KernelValues(self.kernel, V, self.base, y, t), dy
         ns = self.evaluate(t, y)
         dy = self.plan.derivatives(ns, y)
         if not self.active.all():
             dy[:, ~self.active] = 0.0
         return ns, dy
 
-    def evaluate_solver_state(self, t: float, z: np.ndarray) -> tuple[np.ndarray, dict, np.ndarray]:
-        """States, every variable and d(state)/dt at the solver's ``(t, z)``; reused
-        when the same point was evaluated last."""
+    def evaluate_solver_state(self, t: float, z: np.ndarray) -> tuple:
+        """States, every variable, d(state)/dt and d(solver variable)/dt at the solver's
+        ``(t, z)``; reused when the same point was evaluated last."""
         last = self._last
-        if (last is not None and last[0] == self._clock(t) and np.array_equal(last[1], z)
+        clock = self._clock(t)
+        if (last is not None and last[0] == clock and (last[1] is z or np.array_equal(last[1], z))
                 and np.array_equal(last[2], self.active)):
-            return last[3], last[4], last[5]
-        y = self.to_states(z)
-        ns, dy = self.state_derivatives(t, y)
-        self._last = (self._clock(t), np.array(z, copy=True), self.active.copy(), y, ns, dy)
-        return y, ns, dy
+            if len(last) == 6:  # a kernel evaluation: its variables, when asked for
+                y, dy, V = self._scratch
+                ns = _KernelValues(self.kernel, V, self.base, y, clock, last[5])
+                return y, ns, dy, last[4]
+            return last[3:]
+        if self.kernel is not None:
+            self._kernel_rhs(t, z)
+            return self.evaluate_solver_state(t, z)
+        else:
+            y = self.to_states(z)
+            ns, dy = self.state_derivatives(t, y)
+            dz = dy.copy()  # the remembered evaluation keeps d(state)/dt
+            if len(self.log_rows):
+                dz[self.log_rows] = dy[self.log_rows] / y[self.log_rows]
+            # A non-finite derivative would poison the solver; the blow-up indicator
+            # reports it, so give the solver a finite value here.
+            if not np.isfinite(dz).all():
+                np.nan_to_num(dz, copy=False, nan=0.0, posinf=1e300, neginf=-1e300)
+        self._last = (self._clock(t), np.array(z, copy=True), self.active.copy(), y, ns, dy, dz)
+        return y, ns, dy, dz
 
     def rhs(self, t: float, z: np.ndarray) -> np.ndarray:
-        y, _, dy = self.evaluate_solver_state(t, z)
-        dz = dy.copy()  # the remembered evaluation keeps d(state)/dt
-        if len(self.log_rows):
-            dz[self.log_rows] = dy[self.log_rows] / y[self.log_rows]
-        # A non-finite derivative would poison the solver; the blow-up indicator
-        # reports it, so give the solver a finite value here.
-        if not np.isfinite(dz).all():
-            np.nan_to_num(dz, copy=False, nan=0.0, posinf=1e300, neginf=-1e300)
-        return dz.ravel()
+        if self.kernel is not None:
+            return self._kernel_rhs(t, z)
+        return self.evaluate_solver_state(t, z)[3].ravel()
+
+    def _kernel_rhs(self, t: float, z: np.ndarray) -> np.ndarray:
+        """d(solver variable)/dt by the kernel, the solver's hot path: y, dy and the
+        variables go to scratch buffers, valid until the next evaluation (all that
+        the remembered evaluation is used for); dz and the blow-up indicator are kept."""
+        if t >= self.segment_end:
+            t = self._clock(t)
+        self._count()
+        y, dy, V = self._scratch
+        dz = np.empty(y.size)
+        g = np.empty(self.n)
+        self._solver_rhs(t, z.reshape(y.shape), self.P, y, dy, dz.reshape(y.shape), V, self.active,
+                         self.log_rows, self._positive_rows, self._log_max, self._log_rate, g)
+        self._last = (t, z, self.active.copy(), None, dz, g)
+        return dz
 
     def indicators(self, t: float, y: np.ndarray) -> np.ndarray:
         """(n_events, N): event functions; a sign change is a crossing."""
@@ -150,12 +215,17 @@ class _System:
 
     def solver_indicators(self, t: float, z: np.ndarray) -> np.ndarray:
         """:meth:`indicators` at the solver's ``(t, z)``, reusing its last evaluation."""
-        y, ns, dy = self.evaluate_solver_state(t, z)
+        last = self._last
+        if (not self.thresholds and last is not None and len(last) == 6 and last[1] is z
+                and last[0] == self._clock(t) and np.array_equal(last[2], self.active)):
+            return last[5][None, :]  # the kernel's blow-up indicator: the only event
+        y, ns, dy, _ = self.evaluate_solver_state(t, z)
         return self._indicators(ns, y, dy)
 
-    def _indicators(self, ns: dict, y: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    def _indicators(self, ns: Mapping, y: np.ndarray, dy: np.ndarray) -> np.ndarray:
         rows = [th.indicator(ns, y) for th in self.thresholds]
-        rows.append(self.blowup.indicator(ns, y, dy, self.plan.positive))
+        g = getattr(ns, "blowup", None)  # computed by the kernel with the evaluation
+        rows.append(g if g is not None else self.blowup.indicator(ns, y, dy, self.plan.positive))
         return np.array(rows, dtype=float)
 
     @property
@@ -163,10 +233,19 @@ class _System:
         return [*self.thresholds, self.blowup]
 
 
-def _crossed(spec, g_old: np.ndarray, g_new: np.ndarray) -> np.ndarray:
-    up = (g_old < 0) & (g_new >= 0)
-    down = (g_old > 0) & (g_new <= 0)
-    return {1: up, -1: down}.get(spec.direction, up | down)
+
+def _crossings(system: _System, g_old: np.ndarray, g_new: np.ndarray) -> list[tuple[int, int]]:
+    """(event, member) pairs whose indicator crossed in its direction between two
+    evaluations ((n_events, N) arrays), for active members, in event then member order."""
+    if g_new.shape == (1, 1):  # one event (the blow-up), one member: the usual case
+        if not (g_old[0, 0] < 0 <= g_new[0, 0] and system.active[0]):
+            return []
+        return [(0, 0)]
+    crossed = (((g_old < 0) & (g_new >= 0) & system.want_up)
+               | ((g_old > 0) & (g_new <= 0) & system.want_down)) & system.active
+    if not crossed.any():  # the usual case
+        return []
+    return [(int(e), int(m)) for e, m in zip(*np.nonzero(crossed))]
 
 
 def _event(spec, t: float, member: int) -> Event:
@@ -174,35 +253,39 @@ def _event(spec, t: float, member: int) -> Event:
     return Event(spec.label, float(t), kind, member)
 
 
-def integrate(plan, params: dict, fixed: dict, y0: np.ndarray, start: float, stop: float, *,
-              method: str, dt: float | None, saveper: float, rtol: float, atol: Any,
-              log_space: bool, max_step: float, thresholds: list[Threshold], blowup: BlowUp,
-              breakpoints: list[float], max_evaluations: int, max_seconds: float | None) -> Trajectory:
+def integrate(plan, params: dict, fixed: dict, y0: np.ndarray, run: RunSettings,
+              thresholds: list[Threshold], blowup: BlowUp, breakpoints: list[float],
+              outputs: list[str] = ()) -> Trajectory:
+    """Integrate from ``y0`` (shape (n_states, N)) as ``run`` says. The compiled
+    fixed-step loop keeps the variables ``outputs`` at the saved times as it goes
+    (``Trajectory.captured``); other paths leave them to be evaluated afterwards."""
     n = y0.shape[1]
-    if log_space not in (True, False, "always"):
-        raise ValueError(f"log_space must be True (adaptive methods only), False or 'always', not {log_space!r}")
-    log_mask = plan.positive & (log_space == "always" or (log_space is True and method not in FIXED_METHODS))
+    solver = run.solver
+    log_mask = plan.positive & solver.log_space
     if log_mask.any() and (y0[log_mask] <= 0).any():
         bad = [plan.state_names[i] for i in np.flatnonzero(log_mask) if (y0[i] <= 0).any()]
         raise ValueError(f"stocks declared positive start at or below zero: {', '.join(bad)}")
-    if method in FIXED_METHODS:
-        if dt is None:
-            raise ValueError(f"method {method!r} needs a time step dt")
-    elif method not in ADAPTIVE_METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of "
-                         f"{', '.join([*ADAPTIVE_METHODS, *FIXED_METHODS])}")
+    if plan.pipelines and not run.fixed:
+        raise ValueError(f"DELAY FIXED {plan.pipelines[0].name!r} is a pipeline of whole time steps: "
+                         "run it with a fixed-step method (method='euler' or 'rk4' with dt)")
     # Overflow, 0/0 and the like are expected on the way to a blow-up, which the events
     # report: floating-point warnings are off for the whole integration (set once here
     # rather than around every evaluation).
     with np.errstate(all="ignore"):
-        system = _System(plan, params, fixed, n, blowup, thresholds, log_mask, max_evaluations,
-                         max_seconds)
-        if method in FIXED_METHODS:
-            trajectory = _fixed_step(system, y0, start, stop, dt, saveper, method)
+        system = _System(plan, params, fixed, n, blowup, thresholds, log_mask, run.limits)
+        if isinstance(solver, FixedStep):
+            trajectory = _fixed_step(system, y0, run.start, run.stop, solver.dt, run.saveper,
+                                     solver.method, outputs=outputs)
+        elif not plan.state_names:  # nothing to integrate: evaluate at the saved times
+            trajectory = _fixed_step(system, y0, run.start, run.stop, run.saveper, run.saveper,
+                                     "euler", exact_events=True)
+            trajectory.stats.update(method=solver.method, rtol=solver.rtol)
         else:
-            trajectory = _adaptive(system, y0, start, stop, saveper, method, rtol, atol, max_step,
-                                   breakpoints)
+            trajectory = _adaptive(system, y0, run.start, run.stop, run.saveper, solver.method,
+                                   solver.rtol, solver.atol, solver.max_step, breakpoints)
         _name_blowup_culprits(system, trajectory)
+    trajectory.run = run
+    trajectory.frozen = fixed
     return trajectory
 
 
@@ -225,10 +308,15 @@ def _name_blowup_culprits(system: _System, trajectory: Trajectory) -> None:
 
 
 # ---------------------------------------------------------------------- fixed step
-def _fixed_step(system: _System, y0, start, stop, dt, saveper, method) -> Trajectory:
+def _fixed_step(system: _System, y0, start, stop, dt, saveper, method, exact_events=False,
+                outputs: list[str] = ()) -> Trajectory:
     """Euler or RK4 at a fixed ``dt``. With log rows (``log_space="always"``) the
     logarithm of positive stocks is stepped instead of the stocks themselves: exact for
-    pure exponential growth, and a fast collapse cannot overshoot below zero."""
+    pure exponential growth, and a fast collapse cannot overshoot below zero.
+
+    DELAY FIXED outputs are states that move once per step, to the input recorded
+    whole steps earlier (held during RK4's stages). ``exact_events``: locate event
+    crossings exactly (a model without stocks, whose variables are known at any time)."""
     steps = int(round((stop - start) / dt))
     per_save = int(round(saveper / dt))
     if not np.isclose(per_save * dt, saveper, rtol=1e-9):
@@ -248,27 +336,35 @@ def _fixed_step(system: _System, y0, start, stop, dt, saveper, method) -> Trajec
         yy = to_y(zz)
         return rate(yy, system.state_derivatives(t, yy)[1])
 
-    # which crossings count: rising (direction 1), falling (-1) or both (0)
-    want_up = np.array([spec.direction != -1 for spec in system.specs])[:, None]
-    want_down = np.array([spec.direction != 1 for spec in system.specs])[:, None]
     clamp = plan.non_negative & ~system.log_mask
     clamp = clamp if clamp.any() else None
+    pipes = _Pipelines(plan, y0, steps, dt) if plan.pipelines else None
+    check_varying_stages = any(name in plan.varying for _, name in plan.stage_times)
+    if (system.kernel is not None and not system.thresholds and pipes is None
+            and not check_varying_stages and not exact_events):
+        return _compiled_fixed_step(system, y0, start, dt, steps, per_save, save_at, method, clamp, out,
+                                    stop_time, outputs)
     for k in range(steps + 1):
         t = start + k * dt
         ns, dy = system.state_derivatives(t, y)
+        if k == 0 or check_varying_stages:
+            plan.check_stages(ns, dt, t, only_varying=k > 0)
+        if pipes is not None:
+            if k == 0:
+                pipes.start(ns)
+            pipes.record(k, ns)
         g = np.array([*(th.indicator(ns, y) for th in system.thresholds),
                       system.blowup.indicator(ns, y, dy, plan.positive)])
         if g_old is not None:
-            crossed = ((g_old < 0) & (g >= 0) & want_up) | ((g_old > 0) & (g <= 0) & want_down)
-            if (crossed & system.active).any():  # rare: look at each event and member
-                for spec, go, gn in zip(system.specs, g_old, g):
-                    for m in np.flatnonzero(_crossed(spec, go, gn) & system.active):
-                        frac = go[m] / (go[m] - gn[m]) if np.isfinite(gn[m]) and go[m] != gn[m] else 1.0
-                        te = t - dt + dt * float(np.clip(frac, 0.0, 1.0))
-                        events.append(_event(spec, te, m))
-                        if spec.terminal:
-                            system.active[m] = False
-                            stop_time[m] = t
+            for e, m in _crossings(system, g_old, g):
+                spec = system.specs[e]
+                te = _interpolate(t - dt, dt, g_old[e, m], g[e, m])
+                if exact_events:
+                    te = _root(lambda tt: float(system.indicators(tt, y)[e, m]), t - dt, t, te)
+                events.append(_event(spec, te, m))
+                if spec.terminal:
+                    system.active[m] = False
+                    stop_time[m] = t
         else:  # already past a blow-up bound at the start
             for m in np.flatnonzero(g[-1] >= 0):
                 events.append(_event(system.blowup, t, m))
@@ -290,6 +386,8 @@ def _fixed_step(system: _System, y0, start, stop, dt, saveper, method) -> Trajec
             z_new = z + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
         if clamp is not None:
             z_new[clamp] = np.maximum(z_new[clamp], 0.0)
+        if pipes is not None:
+            pipes.advance(k + 1, z_new)
         y_new = to_y(z_new)
         finite = np.isfinite(y_new).all(axis=0)
         if not finite.all():
@@ -306,6 +404,90 @@ def _fixed_step(system: _System, y0, start, stop, dt, saveper, method) -> Trajec
     stats = {"method": method, "dt": dt, "nfev": system.nfev, "steps": k, "status": "completed",
              "log_space_states": [plan.state_names[i] for i in system.log_rows]}
     return Trajectory(save_at, out, stop_time, events, stats)
+
+
+def _compiled_fixed_step(system: _System, y0, start, dt, steps, per_save, save_at, method, clamp, out,
+                         stop_time, outputs) -> Trajectory:
+    """:func:`_fixed_step` as one call of the kernel's compiled loop (no threshold events,
+    pipelines or varying stage times: the blow-up indicator is the only event); it also
+    keeps the kernel's variables among ``outputs`` at the saved times."""
+    plan, n = system.plan, system.n
+    index = system.kernel.variable_index
+    kept = [name for name in outputs if name in index]
+    keep = np.array([index[name] for name in kept], dtype=np.intp)
+    captured = np.empty((len(save_at) if kept else 0, len(kept), n))
+    ns, _ = system.state_derivatives(start, y0)
+    plan.check_stages(ns, dt, start)
+    event_k = np.full(n, -1, dtype=np.intp)
+    event_phase = np.zeros(n, dtype=np.intp)
+    g0, g1 = np.zeros(n), np.zeros(n)
+    active = system.active
+    k, nfev = system.kernel.fixed_steps(
+        float(start), float(dt), steps, per_save, method == "rk4", y0, system.P, out, system.log_rows,
+        np.flatnonzero(clamp) if clamp is not None else np.zeros(0, dtype=np.intp),
+        system._positive_rows, system._log_max, system._log_rate, active, event_k, event_phase, g0, g1,
+        captured, keep)
+    system.nfev += nfev
+    events: list[Event] = []
+    for m in sorted(np.flatnonzero(event_k >= 0), key=lambda m: (event_k[m], event_phase[m], m)):
+        t = start + event_k[m] * dt
+        if event_phase[m] == 1:  # the state stopped being finite during the step
+            events.append(Event("blow-up", t + dt, "blow-up", int(m), "a state became non-finite"))
+            stop_time[m] = t + dt
+            continue
+        te = _interpolate(t - dt, dt, g0[m], g1[m]) if event_k[m] > 0 else t
+        events.append(_event(system.blowup, te, int(m)))
+        stop_time[m] = t
+    stats = {"method": method, "dt": dt, "nfev": system.nfev, "steps": int(k), "status": "completed",
+             "log_space_states": [plan.state_names[i] for i in system.log_rows]}
+    return Trajectory(save_at, out, stop_time, events, stats,
+                      captured={name: captured[:, j] for j, name in enumerate(kept)})
+
+
+class _Pipelines:
+    """The DELAY FIXED pipelines of a fixed-step run: the input at every step start, and
+    each member's delay in whole steps (read at the start, at least one step)."""
+
+    def __init__(self, plan, y0: np.ndarray, steps: int, dt: float):
+        self.plan, self.dt = plan, dt
+        self.rows = plan.pipeline_rows
+        self.inputs = [b.input for b in plan.pipelines]
+        self.times = [b.delay_time for b in plan.pipelines]
+        self.initial = y0[self.rows].copy()                           # (n_pipes, N)
+        self.history = np.empty((steps + 1, len(self.rows), y0.shape[1]))
+        self.lag = np.ones((len(self.rows), y0.shape[1]), dtype=np.intp)
+
+    def start(self, ns: dict) -> None:
+        n = self.initial.shape[1]
+        for i, name in enumerate(self.times):
+            delay = np.broadcast_to(np.asarray(ns[name], dtype=float), (n,))
+            if not np.isfinite(delay).all() or (delay < 0).any():
+                raise ValueError(f"DELAY FIXED {self.plan.pipelines[i].name!r}: delay time "
+                                 f"{delay[~np.isfinite(delay) | (delay < 0)][0]!r} is not a "
+                                 "finite number >= 0")
+            self.lag[i] = np.maximum(np.floor(delay / self.dt + 0.5 + 1e-9), 1).astype(np.intp)
+
+    def record(self, k: int, ns: dict) -> None:
+        n = self.initial.shape[1]
+        for i, name in enumerate(self.inputs):
+            self.history[k, i] = np.broadcast_to(ns[name], (n,))
+
+    def advance(self, k: int, z: np.ndarray) -> None:
+        """Set the pipeline states for step ``k`` in ``z`` (solver states, not in log space)."""
+        source = k - self.lag                                          # (n_pipes, N)
+        ready = source >= 0
+        idx = np.where(ready, source, 0)
+        members = np.arange(self.initial.shape[1])
+        for i in range(len(self.rows)):
+            z[self.rows[i]] = np.where(ready[i], self.history[idx[i], i, members], self.initial[i])
+
+
+def _root(g, t0: float, t1: float, guess: float) -> float:
+    """The crossing of ``g`` between ``t0`` and ``t1`` (``guess`` if it cannot be bracketed)."""
+    try:
+        return float(brentq(g, t0, t1, xtol=1e-12 * max(1.0, abs(t1)), rtol=1e-12))
+    except ValueError:
+        return guess
 
 
 def _fixed_step_space(log_rows: np.ndarray):
@@ -391,10 +573,9 @@ def _adaptive(system: _System, y0, start, stop, saveper, method, rtol, atol, max
             g_new = system.solver_indicators(t_new, solver.y)
             t_end, terminal_members = t_new, []
             crossings = []
-            for e, spec in enumerate(system.specs):
-                for m in np.flatnonzero(_crossed(spec, g_old[e], g_new[e]) & system.active):
-                    te = _locate(system, dense, e, m, t_old, t_new, g_old[e, m], g_new[e, m])
-                    crossings.append((te, spec, m))
+            for e, m in _crossings(system, g_old, g_new):
+                te = _locate(system, dense, e, m, t_old, t_new, g_old[e, m], g_new[e, m])
+                crossings.append((te, system.specs[e], m))
             terminal = [c for c in crossings if c[1].terminal]
             if terminal:
                 t_end = min(c[0] for c in terminal)
@@ -428,7 +609,7 @@ def _failure_kind(system: _System, solver) -> str:
     would pass any bound within a few of the smallest steps time allows there (a
     finite-time blow-up), ``"solver-failure"`` otherwise (stiffness, a kink the method
     cannot step over): the model did not blow up, the method failed."""
-    y, _, dy = system.evaluate_solver_state(float(solver.t), solver.y)
+    y, _, dy, _ = system.evaluate_solver_state(float(solver.t), solver.y)
     rows = system.plan.positive if system.plan.positive.any() else np.ones(len(y), dtype=bool)
     with np.errstate(all="ignore"):
         scale = np.abs(y[rows])
@@ -463,18 +644,19 @@ def _absolute_tolerances(system: _System, y0: np.ndarray, rtol: float, atol: Any
     return np.maximum(a, 1e-300).ravel()
 
 
+def _interpolate(t0: float, h: float, g0: float, g1: float) -> float:
+    """Where an indicator going from ``g0`` at ``t0`` to ``g1`` at ``t0 + h`` crosses
+    zero, linearly (the end when ``g1`` is not finite or equals ``g0``)."""
+    frac = g0 / (g0 - g1) if np.isfinite(g1) and g0 != g1 else 1.0
+    return t0 + h * float(np.clip(frac, 0.0, 1.0))
+
+
 def _locate(system: _System, dense, e: int, m: int, t0: float, t1: float, g0: float, g1: float) -> float:
     """Crossing time of event ``e`` for member ``m``: exact (brentq on the dense output)
     for single runs, linear in time for ensembles (which share one step for all members)."""
     if not (np.isfinite(g0) and np.isfinite(g1)) or g0 == g1:
         return t1
     if system.n > 1:
-        return t0 + (t1 - t0) * float(np.clip(g0 / (g0 - g1), 0.0, 1.0))
+        return _interpolate(t0, t1 - t0, g0, g1)
 
-    def g(t):
-        return float(system.indicators(t, system.to_states(dense(t)))[e, m])
-
-    try:
-        return float(brentq(g, t0, t1, xtol=1e-12 * max(1.0, abs(t1)), rtol=1e-12))
-    except ValueError:
-        return t1
+    return _root(lambda t: float(system.indicators(t, system.to_states(dense(t)))[e, m]), t0, t1, t1)

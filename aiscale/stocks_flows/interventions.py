@@ -14,7 +14,8 @@ An :class:`Intervention` changes one *target* over a time window:
 value), ``"multiply"`` (a factor on the target's own value; a ramp starts from 1) or
 ``"add"`` (an amount added; a ramp starts from 0). A cap is always an upper bound.
 
-:func:`apply_interventions` (``Model.with_interventions``) returns a rebuilt model:
+:func:`apply_interventions` (``Model.with_interventions``) gives a new model (the
+model it is applied to does not change; the elements it adds have role ``policy``):
 
 * a **parameter** target ``p`` keeps its value (so overrides and ensembles still set
   it); a new auxiliary ``p__intervened`` computes its time-varying value and every
@@ -34,18 +35,15 @@ breakpoints, so an adaptive step never jumps over the start or end of an interve
 
 from __future__ import annotations
 
-import copy
 import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .elements import Equation, Lookup, Parameter
 from .errors import ModelError, did_you_mean
-from .functions import _note_breakpoints, _symbolic, clip, if_then_else, minimum
-
-if TYPE_CHECKING:
-    from .model import Model
+from .expand import Expanded
+from .functions import clip, if_then_else, minimum
 
 KINDS = ("step", "pulse", "ramp", "cap", "schedule")
 MODES = ("set", "multiply", "add")
@@ -137,105 +135,87 @@ class Intervention:
 
 
 # ---------------------------------------------------------------------- applying
-def apply_interventions(model: Model, interventions: Iterable[Intervention]) -> Model:
-    """A rebuilt copy of ``model`` with ``interventions`` applied (after any it already
-    has). ``model`` itself is not changed."""
-    added = tuple(interventions)
-    for iv in added:
-        if not isinstance(iv, Intervention):
-            raise InterventionError(f"expected an Intervention, not {type(iv).__name__}")
-    pristine = getattr(model, "_pristine", None) or model
-    everything = (*getattr(model, "interventions", ()), *added)
-    new = _copy_tables(pristine)
-    # parameter values set on the intervened model (with_parameters) carry over
-    for name, p in model.parameters.items():
-        if name in new.parameters:
-            new.parameters[name] = p
+def apply_interventions(elements: Expanded, interventions: Sequence[Intervention],
+                        time_unit: str) -> Expanded:
+    """The elements with ``interventions`` applied, in order: a new :class:`Expanded`;
+    ``elements`` is not changed. The new elements have role ``policy``."""
+    new = Expanded(dict(elements.parameters), dict(elements.stocks), dict(elements.equations),
+                   dict(elements.builtins))
     by_target: dict[str, list[tuple[int, Intervention]]] = {}
-    for k, iv in enumerate(everything):
+    for k, iv in enumerate(interventions):
         by_target.setdefault(iv.target, []).append((k, iv))
     for target, items in by_target.items():
-        _apply_to_target(new, target, items)
-    new.interventions = everything
-    new._pristine = pristine
-    return new.build()
-
-
-def _copy_tables(model: Model) -> Model:
-    new = copy.copy(model)
-    new.parameters = dict(model.parameters)
-    new.stocks = dict(model.stocks)
-    new.equations = dict(model.equations)
-    new.builtins = dict(model.builtins)
-    new._plan = None
+        _apply_to_target(new, target, items, time_unit)
     return new
 
 
-def _public_targets(model: Model) -> list[str]:
-    return [*model.parameters, *(n for n, e in model.equations.items() if not e.hidden)]
+def _public_targets(m: Expanded) -> list[str]:
+    return [*(n for n, p in m.parameters.items() if p.role != "generated"),
+            *(n for n, e in m.equations.items() if not e.hidden)]
 
 
-def _apply_to_target(m: Model, target: str, items: list[tuple[int, Intervention]]) -> None:
-    if target in m.stocks:
+def _apply_to_target(m: Expanded, target: str, items: list[tuple[int, Intervention]],
+                     time_unit: str) -> None:
+    if target in m.stocks and not m.stocks[target].hidden:
         s = m.stocks[target]
         flows = ", ".join([*s.inflows, *s.outflows]) or "none"
         raise InterventionError(f"intervention target {target!r} is a stock, which only its flows change; "
                                 f"intervene on one of its flows instead ({flows})")
-    if target in m.parameters:
+    if target in m.parameters and m.parameters[target].role != "generated":
         p = m.parameters[target]
         for _, iv in items:
             _check_parameter_values(p, iv)
         unit = p.unit
-        base_name, out_name, kind = target, target + INTERVENED, "auxiliary"
+        base_name, out_name, kind, role = target, target + INTERVENED, "auxiliary", "policy"
         _rewire_readers(m, target, out_name)
-        doc = f"{target} with its interventions"
+        doc, source = f"{target} with its interventions", "scenario intervention"
     elif target in m.equations and not m.equations[target].hidden:
         eq = m.equations[target]
-        unit, base_name, out_name, kind = eq.unit, target + BASE, target, eq.kind
-        m.equations[base_name] = Equation(base_name, "auxiliary", eq.function, eq.inputs, eq.unit,
-                                          f"{target} before interventions: {eq.doc}", eq.source,
-                                          lookup=eq.lookup)
+        unit, base_name, out_name, kind, role = eq.unit, target + BASE, target, eq.kind, eq.role
+        m.equations[base_name] = replace(eq, name=base_name, kind="auxiliary", role="policy", owner=target,
+                                         doc=f"{target} before interventions: {eq.doc}")
         del m.equations[target]
-        doc = eq.doc
+        doc, source = eq.doc, "scenario intervention"
     else:
         raise InterventionError(f"unknown intervention target {target!r}"
                                 f"{did_you_mean(target, _public_targets(m))}: give a parameter, "
                                 "flow or auxiliary of the model")
     inputs: list[str] = [base_name, "time"]
     pieces: list[tuple[Callable, int]] = []
+    switches: list[str | float] = []
     for k, iv in items:
-        names = _declare_numbers(m, target, k, iv, unit)
+        names = _declare_numbers(m, target, k, iv, unit, time_unit)
         inputs += names
         pieces.append((_piece(iv), len(names)))
+        switches += [n for n in names if n.endswith(("_start", "_end"))]
+        switches += [t for t, _ in iv.table]
     notes = "; ".join(iv.describe() for _, iv in items)
-    m.equations[out_name] = Equation(out_name, kind, _compose(pieces), tuple(inputs), unit,
-                                     f"{doc} [interventions: {notes}]".strip(), "scenario intervention")
+    m.equations[out_name] = Equation(out_name, kind, _compose(pieces), tuple(inputs), unit,  # type: ignore[arg-type]
+                                     f"{doc} [interventions: {notes}]".strip(), source, role=role,
+                                     owner=target, switch_times=tuple(switches))
 
 
 def _check_parameter_values(p: Parameter, iv: Intervention) -> None:
-    """A ``set`` value (or cap, or table value) on a parameter must lie in its range."""
-    if iv.mode != "set":
-        return
+    """A ``set`` value (or cap, or table value) on a parameter must be admissible."""
     values = [v for _, v in iv.table] if iv.kind == "schedule" else [iv.value]
+    checked = p if iv.mode == "set" else replace(p, low=None, high=None)  # a factor or an amount
     for v in values:
-        if (p.low is not None and v < p.low) or (p.high is not None and v > p.high):
-            low = "-inf" if p.low is None else f"{p.low:g}"
-            high = "inf" if p.high is None else f"{p.high:g}"
+        if checked.violation(v) is not None:
             raise InterventionError(f"{iv.kind} intervention sets parameter {p.name!r} to {v:g}, "
-                                    f"outside its range [{low}, {high}]")
+                                    f"outside its range {p.range_text}")
 
 
-def _rewire_readers(m: Model, parameter: str, replacement: str) -> None:
+def _rewire_readers(m: Expanded, parameter: str, replacement: str) -> None:
     """Every equation that reads ``parameter`` during the run reads ``replacement``."""
     for name, eq in list(m.equations.items()):
         if parameter in eq.inputs and not eq.initial_only:
             inputs = tuple(replacement if a == parameter else a for a in eq.inputs)
-            m.equations[name] = Equation(eq.name, eq.kind, eq.function, inputs, eq.unit, eq.doc,
-                                         eq.source, eq.lookup, eq.hidden, eq.initial_only)
+            m.equations[name] = replace(eq, inputs=inputs)
 
 
-def _declare_numbers(m: Model, target: str, k: int, iv: Intervention, unit: str | None) -> list[str]:
-    """The intervention's numbers as parameters (and a schedule as a table of time)."""
+def _declare_numbers(m: Expanded, target: str, k: int, iv: Intervention, unit: str | None,
+                     time_unit: str) -> list[str]:
+    """The intervention's numbers as policy parameters (and a schedule as a table of time)."""
     prefix = f"{target}__iv{k}"
     value_unit = "dimensionless" if iv.mode == "multiply" else unit
     names = []
@@ -243,17 +223,18 @@ def _declare_numbers(m: Model, target: str, k: int, iv: Intervention, unit: str 
     def number(suffix: str, value: float, u: str | None) -> None:
         name = f"{prefix}_{suffix}"
         m.parameters[name] = Parameter(name, value, u, doc=f"{suffix} of: {iv.describe()}",
-                                       source="scenario intervention")
+                                       source="scenario intervention", role="policy", owner=target)
         names.append(name)
 
-    number("start", iv.start, m.time_unit)  # type: ignore[arg-type]
+    number("start", iv.start, time_unit)  # type: ignore[arg-type]
     if iv.end is not None:
-        number("end", iv.end, m.time_unit)
+        number("end", iv.end, time_unit)
     if iv.kind == "schedule":
         name = f"{prefix}_table"
         table = Lookup(tuple(t for t, _ in iv.table), tuple(v for _, v in iv.table))
         m.equations[name] = Equation(name, "auxiliary", table, ("time",), value_unit,
-                                     f"table of: {iv.describe()}", "scenario intervention", lookup=table)
+                                     f"table of: {iv.describe()}", "scenario intervention", lookup=table,
+                                     role="policy", owner=target)
         names.append(name)
     else:
         number("value", iv.value, value_unit)  # type: ignore[arg-type]
@@ -265,7 +246,6 @@ def _piece(iv: Intervention) -> Callable[..., Any]:
     has_end = iv.end is not None
     neutral = {"set": None, "multiply": 1.0, "add": 0.0}[iv.mode]
     kind, mode = iv.kind, iv.mode
-    knots = tuple(t for t, _ in iv.table)
 
     def combine(x: Any, v: Any) -> Any:
         if kind == "cap":
@@ -279,8 +259,6 @@ def _piece(iv: Intervention) -> Callable[..., Any]:
     def piece(x: Any, time: Any, start: Any, *rest: Any) -> Any:
         end = rest[0] if has_end else None
         v = rest[-1]
-        if not _symbolic(time, start, end):
-            _note_breakpoints(start, *knots, *(() if end is None else (end,)))
         if kind == "ramp":
             frac = clip((time - start) / (end - start), 0.0, 1.0)
             origin = x if neutral is None else neutral

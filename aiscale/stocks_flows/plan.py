@@ -3,17 +3,17 @@ the vectorised evaluation of every equation and of the stocks' derivatives."""
 
 from __future__ import annotations
 
-import itertools
-import linecache
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
 
-from .delays import InitialValueOf
-from .elements import Equation
+from .compile import Kernel, NumpyCode, jit_wanted
+from .elements import Builtin, Equation
 from .errors import ModelValidationError, did_you_mean
+from .expr import Expr, trace
+from .functions import SWITCHES, switching_times
 
 if TYPE_CHECKING:
     from .model import Model
@@ -21,14 +21,28 @@ if TYPE_CHECKING:
 TIME = "time"
 
 
+class StageTooShortError(ValueError):
+    """A SMOOTH/DELAY stage (or TREND/FORECAST averaging time) shorter than the time
+    step: Euler and RK4 would oscillate or diverge (Vensim reduces a DELAY N's order
+    for the same reason)."""
+
+
 class Plan:
-    """The compiled model: evaluation order, state layout, and validation results."""
+    """The compiled model: evaluation order, state layout, and validation results.
+
+    States are the stocks, then one per DELAY FIXED (its output, updated once per
+    time step from the pipeline rather than integrated).
+    """
 
     def __init__(self, model: Model):
-        self.model = model
+        spec = model.elements
+        self.spec = spec
+        self.model_name = model.name
+        self.time_unit = model.time_unit
         problems: list[tuple[str, str]] = []
-        known = set(model.names()) | {TIME}
-        eqs = model.equations
+        names = [*spec.parameters, *spec.stocks, *spec.equations]
+        known = set(names) | {TIME}
+        eqs = spec.equations
 
         # Every name an element reads must exist.
         for eq in eqs.values():
@@ -37,7 +51,7 @@ class Plan:
                     problems.append(("unknown-name", f"{eq.kind} {eq.name!r} reads unknown name "
                                      f"{name!r}{did_you_mean(name, known)}"))
         attached: set[str] = set()
-        for s in model.stocks.values():
+        for s in spec.stocks.values():
             for flow in (*s.inflows, *s.outflows):
                 if flow not in eqs or eqs[flow].kind != "flow":
                     what = "is not a flow" if flow in known else "is unknown"
@@ -51,60 +65,100 @@ class Plan:
             if eq.kind == "flow" and eq.name not in attached:
                 problems.append(("unattached-flow", f"flow {eq.name!r} is attached to no stock "
                                  "(list it in a stock's inflows or outflows)"))
-        builtin_of = {g: b for b in model.builtins.values() for g in b.generated}
         unitless_builtins: set[str] = set()
-        for name in model.names():
-            if model.element(name).unit is None:
-                b = builtin_of.get(name) or model.builtins.get(name.removesuffix("__initial"))
-                if b is None:
-                    problems.append(("missing-unit", f"{name!r} declares no unit "
-                                     "(use 'dimensionless' for pure numbers)"))
-                elif b.name not in unitless_builtins:  # one message per delay/smooth
-                    unitless_builtins.add(b.name)
-                    kind = "smooth" if b.function.startswith("SMTH") else "delay"
-                    problems.append(("missing-unit", f"{kind} {b.name!r} has no unit: pass unit= "
-                                     f"(it defaults to the unit of its input {b.input!r} only "
-                                     "when the input is declared first)"))
+        for name in names:
+            element = spec.parameters.get(name) or spec.stocks.get(name) or eqs[name]
+            if element.unit is not None:
+                continue
+            b = spec.builtins.get(element.owner or name)
+            if b is None:
+                problems.append(("missing-unit", f"{name!r} declares no unit "
+                                 "(use 'dimensionless' for pure numbers)"))
+            elif b.name not in unitless_builtins:  # one message per builtin
+                unitless_builtins.add(b.name)
+                problems.append(("missing-unit", f"{b.label} {b.name!r} has no unit: pass unit= "
+                                 f"(it defaults to the unit of its input {b.input!r} only "
+                                 "when the input is declared first)"))
+
+        # DELAY FIXED outputs are states; INITIAL values are frozen at the start: neither
+        # depends on its inputs within a time step.
+        self.pipelines: list[Builtin] = [b for b in spec.builtins.values() if b.kind == "delay_fixed"]
+        pipeline_names = {b.name for b in self.pipelines}
+        self.frozen_names = [eq.name for eq in eqs.values() if eq.initial_value_of is not None]
+        not_instant = pipeline_names | set(self.frozen_names)
 
         # Evaluation order: a topological sort of equations over equation->equation links.
         g = nx.DiGraph()
         g.add_nodes_from(eqs)
         for eq in eqs.values():
-            g.add_edges_from((i, eq.name) for i in eq.inputs if i in eqs)
+            if eq.name not in not_instant:
+                g.add_edges_from((i, eq.name) for i in eq.inputs if i in eqs)
         for cycle in nx.simple_cycles(g):
             path = " -> ".join([*cycle, cycle[0]])
             problems.append(("algebraic-loop", f"algebraic loop (no stock in between): {path}"))
-        if not problems:
-            from .units import check_units
-            problems.extend(("unit", msg) for msg in check_units(model))
         if problems:
             raise ModelValidationError(problems)
 
         self.order: list[Equation] = [eqs[n] for n in nx.lexicographical_topological_sort(g)]
-        self.steps = [(eq.name, eq.function, eq.inputs) for eq in self.order if not eq.initial_only]
-        self.state_names: list[str] = list(model.stocks)
+        self.steps = [(eq.name, eq.function, eq.inputs) for eq in self.order
+                      if not eq.initial_only and eq.name not in not_instant]
+        self.stock_names: list[str] = list(spec.stocks)
+        self.state_names: list[str] = [*spec.stocks, *pipeline_names_in_order(self.pipelines)]
+        self.state_initials: list[float | str] = [
+            *(s.initial for s in spec.stocks.values()),
+            *(eqs[b.name].inputs[2] for b in self.pipelines)]
         index = {n: i for i, n in enumerate(self.state_names)}
-        self.inflows = [list(s.inflows) for s in model.stocks.values()]
-        self.outflows = [list(s.outflows) for s in model.stocks.values()]
-        self.non_negative = np.array([s.non_negative for s in model.stocks.values()], dtype=bool)
-        self.positive = np.array([s.positive for s in model.stocks.values()], dtype=bool)
+        flows_of = [(list(s.inflows), list(s.outflows)) for s in spec.stocks.values()]
+        flows_of += [([], []) for _ in self.pipelines]
+        self.inflows = [f[0] for f in flows_of]
+        self.outflows = [f[1] for f in flows_of]
+        n_stocks = len(spec.stocks)
+        self.non_negative = np.array([s.non_negative for s in spec.stocks.values()]
+                                     + [False] * len(self.pipelines), dtype=bool)
+        self.positive = np.array([s.positive for s in spec.stocks.values()]
+                                 + [False] * len(self.pipelines), dtype=bool)
+        self.pipeline_rows = np.arange(n_stocks, len(self.state_names))
         self.state_index = index
-        self.deferred_initials = [eq.name for eq in self.order if isinstance(eq.function, InitialValueOf)]
-        self.public_names = [n for n in [*model.stocks, *eqs] if not _is_hidden(model, n)]
-        self.dynamic_names = [*self.state_names, *(name for name, _, _ in self.steps)]
+        self.public_names = [n for n in [*spec.stocks, *eqs] if not _is_hidden(spec, n)]
+        self.dynamic_names = [*self.state_names, *(name for name, _, _ in self.steps),
+                              *self.frozen_names]
         self._step_names = frozenset(name for name, _, _ in self.steps)
-        # Equations that read neither time nor a stock (directly or not) are constant
+        # Equations that read neither time nor a state (directly or not) are constant
         # during a run: an evaluator computes them once per run, not at every step.
         varying = {TIME, *self.state_names}
         static, dynamic = [], []
-        for step in self.steps:
-            if any(a in varying for a in step[2]):
-                varying.add(step[0])
-                dynamic.append(step)
+        for name, _, inputs in self.steps:
+            if any(a in varying for a in inputs):
+                varying.add(name)
+                dynamic.append(name)
             else:
-                static.append(step)
-        self._run_static = _compile_steps(static, model.name, "constant")
-        self._run_dynamic = _compile_steps(dynamic, model.name, "varying")
+                static.append(name)
+        self.varying = frozenset(varying)
+        self.static_names, self.dynamic_step_names = static, dynamic
+        # Every equation as an expression tree (None: not traceable), and from the trees
+        # the generated code (see .compile).
+        self.trees: dict[str, Expr | None] = {name: trace(fn, inputs) for name, fn, inputs in self.steps}
+        self.numpy = NumpyCode(self, static, dynamic)
+        self._run_static, self._run_dynamic = self.numpy.static, self.numpy.dynamic
+        from .units import check_units_cached
+        unit_problems = check_units_cached(model, self)
+        if unit_problems:
+            raise ModelValidationError([("unit", msg) for msg in unit_problems])
+        self._kernel: Kernel | None | bool = False  # compiled on first use
+        self._last_initial: tuple | None = None     # (key, (states, frozen values))
+        # Switching times of test inputs (step, ramp, pulse, pulse train) read off the
+        # trees, and those equations declare (interventions): adaptive solvers stop at
+        # them instead of stepping over.
+        self.switches: list[Expr] = []
+        self.switch_names: list[str | float] = []
+        for name, _, _ in self.steps:
+            self.switch_names += eqs[name].switch_times
+            tree = self.trees[name]
+            if tree is not None:
+                self.switches += [node for node in tree.walk()
+                                  if node.op == "call" and node.args[0] in SWITCHES]
+        # Stage times of builtins, checked against a fixed time step.
+        self.stage_times = [(b, b.stage_time) for b in spec.builtins.values() if b.stage_time]
         # Derivative assembly by index: flow values are stacked as rows of F (plus a
         # final row of zeros), and level k of inflows/outflows is one gather. Per stock
         # the sum runs in the declared order, (0 + in1 + in2 ...) - out1 - ..., so the
@@ -121,6 +175,18 @@ class Plan:
         self._in_levels = levels(self.inflows, 1)
         self._out_levels = levels(self.outflows, 0)
         self._any_non_negative = bool(self.non_negative.any())
+
+    @property
+    def equations(self) -> Mapping[str, Equation]:
+        return self.spec.equations
+
+    @property
+    def kernel(self) -> Kernel | None:
+        """The JIT-compiled right-hand side, or None where it does not pay (see
+        :mod:`.compile`)."""
+        if self._kernel is False:
+            self._kernel = Kernel(self, self.dynamic_step_names) if jit_wanted(self) else None
+        return self._kernel  # type: ignore[return-value]
 
     # -------------------------------------------------------------- evaluation
     def evaluate(self, t: float, y: np.ndarray, params: Mapping[str, Any],
@@ -165,8 +231,18 @@ class Plan:
             return ns
         return evaluate
 
+    def static_values(self, params: Mapping[str, Any], fixed: Mapping[str, Any] | None = None
+                      ) -> dict[str, Any]:
+        """Parameters, frozen values and the equations of parameters only, evaluated."""
+        base: dict[str, Any] = dict(params)
+        if fixed:
+            base.update(fixed)
+        self._run_static(base)
+        return base
+
     def derivatives(self, ns: Mapping[str, Any], y: np.ndarray) -> np.ndarray:
-        """d(state)/dt from the evaluated flows: inflows minus outflows."""
+        """d(state)/dt from the evaluated flows: inflows minus outflows (0 for the
+        DELAY FIXED states, which move once per time step)."""
         shape = y.shape[1:]
         values = [ns[f] for f in self.flow_names]
         values.append(np.zeros(shape))
@@ -189,79 +265,102 @@ class Plan:
         return dy
 
     def initial_state(self, params: Mapping[str, Any], t0: float, n: int) -> tuple[np.ndarray, dict]:
-        """States at ``t0`` and the frozen initial values of delay inputs."""
+        """States at ``t0`` and the frozen values (INITIAL, delays' initial inputs). The
+        last answer is remembered: runs that differ only in solver settings repeat it."""
+        key = (float(t0), n, _values_key(params))
+        if self._last_initial is not None and self._last_initial[0] == key:
+            y, fixed = self._last_initial[1]
+            return y.copy(), {k: v.copy() for k, v in fixed.items()}
         # The first passes of the fixed-point iteration see placeholder zeros: 0/0 there is expected.
         with np.errstate(all="ignore"):
-            return self._initial_state(params, t0, n)
+            y, fixed = self._initial_state(params, t0, n)
+        self._last_initial = (key, (y.copy(), {k: v.copy() for k, v in fixed.items()}))
+        return y, fixed
 
     def _initial_state(self, params: Mapping[str, Any], t0: float, n: int) -> tuple[np.ndarray, dict]:
         y = np.zeros((len(self.state_names), n))
         fixed: dict[str, Any] = {}
-        stocks = self.model.stocks
-        # Stocks initialised from a number or a parameter first; then those initialised
+        # States initialised from a number or a parameter first; then those initialised
         # from equations (delay pipelines), iterating because a delay's initial value is
         # its input's initial value, which may depend on other delays' outputs.
         pending = []
-        for i, s in enumerate(stocks.values()):
-            if isinstance(s.initial, str) and s.initial not in params:
+        for i, initial in enumerate(self.state_initials):
+            if isinstance(initial, str) and initial not in params:
                 pending.append(i)
             else:
-                y[i] = params[s.initial] if isinstance(s.initial, str) else s.initial
-        if pending or self.deferred_initials:
-            for name in self.deferred_initials:
+                y[i] = params[initial] if isinstance(initial, str) else initial
+        if pending or self.frozen_names:
+            for name in self.frozen_names:
                 fixed[name] = np.zeros(n)
+            eqs = self.spec.equations
             for _ in range(200):
                 ns = self.evaluate(t0, y, params, fixed)
-                new_fixed = {name: np.broadcast_to(ns[self.model.equations[name].inputs[0]], (n,)).astype(float)
-                             for name in self.deferred_initials}
+                new_fixed = {name: np.broadcast_to(ns[eqs[name].initial_value_of], (n,)).astype(float)
+                             for name in self.frozen_names}
                 ns.update(new_fixed)
                 y_new = y.copy()
                 for i in pending:
-                    y_new[i] = self._evaluate_named(stocks[self.state_names[i]].initial, ns, t0)
-                converged = np.allclose(y_new, y, rtol=1e-13, atol=0) and all(
-                    np.allclose(new_fixed[k], fixed[k], rtol=1e-13, atol=0) for k in fixed)
+                    y_new[i] = self._evaluate_named(self.state_initials[i], ns)  # type: ignore[arg-type]
+                new = np.concatenate([y_new, *(v[None] for v in new_fixed.values())])
+                old = np.concatenate([y, *(v[None] for v in fixed.values())])
+                converged = bool(np.all(np.abs(new - old) <= 1e-13 * np.abs(old)))  # allclose, atol 0
                 y, fixed = y_new, new_fixed
                 if converged:
                     break
         return y, fixed
 
-    def _evaluate_named(self, name: str, ns: dict, t0: float) -> Any:
-        eq = self.model.equations[name]
+    def _evaluate_named(self, name: str, ns: dict) -> Any:
+        if name in ns:
+            return ns[name]
+        eq = self.spec.equations[name]
         return eq.function(*[ns[a] for a in eq.inputs])
 
+    def breakpoints(self, ns: Mapping[str, Any], start: float, stop: float) -> list[float]:
+        """Switching times strictly between ``start`` and ``stop``, with the values in
+        ``ns`` (the model evaluated at ``start``), for every ensemble member."""
+        times: set[float] = set()
+        values: list[Any] = [ns[s] if isinstance(s, str) else s for s in self.switch_names]
+        with np.errstate(all="ignore"):
+            for node in self.switches:
+                try:
+                    values += switching_times(node, ns, stop)
+                except KeyError:  # reads a variable not evaluated here: no fixed time
+                    continue
+        for value in values:
+            times.update(float(v) for v in np.ravel(value) if np.isfinite(v) and start < v < stop)
+        return sorted(times)
 
-def _compile_steps(steps: list[tuple[str, Callable, tuple[str, ...]]], model_name: str,
-                   part: str) -> Callable[[dict[str, Any]], None]:
-    """Straight-line Python for the evaluation order: ``run(ns)`` reads the parameters,
-    states and time from ``ns`` and stores every equation's value in it, with one plain
-    call per equation (no loop, no argument lists: a third of the interpreter overhead
-    of looping over the steps). Locals are ``v0, v1, ...`` and functions ``f0, f1, ...``,
-    so element names never meet Python syntax."""
-    local: dict[str, str] = {}
-    namespace: dict[str, Any] = {}
-    lines = ["def run(ns):"]
-    for k, (name, fn, inputs) in enumerate(steps):
-        args = []
-        for a in inputs:
-            if a not in local:  # not computed before it is used: a parameter, state, time...
-                local[a] = f"v{len(local)}"
-                lines.append(f"    {local[a]} = ns[{a!r}]")
-            args.append(local[a])
-        namespace[f"f{k}"] = fn
-        local[name] = f"v{len(local)}"
-        lines.append(f"    {local[name]} = ns[{name!r}] = f{k}({', '.join(args)})")
-    lines.append("    return None")
-    source = "\n".join(lines) + "\n"
-    filename = f"<{part} equations of model {model_name!r} #{next(_compiled)}>"
-    # registered with linecache so that a traceback through it shows the failing line
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)
-    return namespace["run"]
+    def check_stages(self, ns: Mapping[str, Any], dt: float, t: float, only_varying: bool = False) -> None:
+        """Refuse a builtin stage shorter than the time step ``dt`` (see
+        :class:`StageTooShortError`)."""
+        for b, name in self.stage_times:
+            if only_varying and name not in self.varying:
+                continue
+            stage = np.asarray(ns[name], dtype=float)
+            short = stage < dt * (1 - 1e-9)
+            if short.any():
+                value = float(np.ravel(stage)[np.flatnonzero(np.ravel(short))[0]])
+                what = {"smooth": "averaging time", "delay": "delay time"}.get(b.kind, "averaging time")
+                per = f"{what} / {b.order} = " if b.order > 1 else f"{what} "
+                member = f" (run {int(np.flatnonzero(np.ravel(short))[0])})" if np.size(stage) > 1 else ""
+                raise StageTooShortError(
+                    f"{b.label} {b.name!r}: stage time {per}{value:g} is shorter than the time step "
+                    f"dt = {dt:g} at t = {t:g}{member}, where a fixed-step method oscillates; use "
+                    f"dt <= {value:g}" + (", a lower order" if b.order > 1 else "")
+                    + " or an adaptive method")
 
 
-_compiled = itertools.count(1)
+def _values_key(params: Mapping[str, Any]) -> bytes:
+    """The parameter values, as bytes (names in order, then every value)."""
+    names = sorted(params)
+    values = [np.ravel(np.asarray(params[k], dtype=float)) for k in names]
+    return "\n".join(names).encode() + (np.concatenate(values).tobytes() if values else b"")
 
 
-def _is_hidden(model: Model, name: str) -> bool:
-    element = model.stocks.get(name) or model.equations.get(name)
+def pipeline_names_in_order(pipelines: list[Builtin]) -> list[str]:
+    return [b.name for b in pipelines]
+
+
+def _is_hidden(spec: Any, name: str) -> bool:
+    element = spec.stocks.get(name) or spec.equations.get(name)
     return bool(element is not None and element.hidden)

@@ -156,15 +156,15 @@ class LoopAnalysis:
     ``result``: a :class:`~aiscale.stocks_flows.simulate.Result` of ``model``; every
     variable is evaluated from its ``states`` (which hold the hidden stocks of delays
     and smooths too) at its saved times, with its parameters. Without a result the
-    model is simulated from ``start`` to ``stop`` with ``run_kwargs`` (passed to
-    :func:`~aiscale.stocks_flows.simulate.simulate`).
+    model is simulated from ``start`` to ``stop`` (default: the model's span) with
+    ``run_kwargs`` (passed to :meth:`~aiscale.stocks_flows.model.Model.run`).
 
     Everything is computed once and cached, so one analysis serves
     :attr:`loops`, :meth:`link_scores`, :meth:`loop_scores` and :meth:`dominance`.
     """
 
-    def __init__(self, model: Model, result: Result | None = None, *, start: float = 0.0,
-                 stop: float = 100.0, names: Mapping[str, Iterable[str]] | None = None,
+    def __init__(self, model: Model, result: Result | None = None, *, start: float | None = None,
+                 stop: float | None = None, names: Mapping[str, Iterable[str]] | None = None,
                  length_bound: int | None = None, max_loops: int = DEFAULT_MAX_LOOPS,
                  **run_kwargs: Any):
         self.model = model.build()
@@ -327,7 +327,7 @@ def _polarity_text(signs: np.ndarray) -> str:
 
 
 # ====================================================================== numerics
-def _trajectory(model: Model, result: Result | None, start: float, stop: float,
+def _trajectory(model: Model, result: Result | None, start: float | None, stop: float | None,
                 run_kwargs: dict[str, Any]) -> _Trajectory:
     """Every variable (hidden ones, parameters and time included) at the saved times,
     evaluated from the states of ``result`` (or of a run of ``model``)."""
@@ -340,7 +340,7 @@ def _trajectory(model: Model, result: Result | None, start: float, stop: float,
     times = result.frame.index.to_numpy(dtype=float)
     states = _result_states(plan, result)                                    # (n_states, T)
     params = dict(result.parameters)
-    fixed = {k: float(np.ravel(v)[0]) for k, v in result.stats.get("fixed", {}).items()}
+    fixed = dict(result.frozen)
     with np.errstate(all="ignore"):
         ns = plan.evaluate(times, states, params, fixed)
     T = len(times)
@@ -370,11 +370,12 @@ def _numeric(v: Any) -> bool:
         return False
 
 
-def _simulate(model: Model, start: float, stop: float, kw: dict[str, Any]) -> Result:
+def _simulate(model: Model, start: float | None, stop: float | None, kw: dict[str, Any]) -> Result:
     """Run the model for an analysis, with simulation options ``kw``."""
+    from .model import Model
     from .simulate import simulate
 
-    known = {name for name, p in inspect.signature(simulate).parameters.items()
+    known = {name for name, p in inspect.signature(Model.run).parameters.items()
              if p.kind is inspect.Parameter.KEYWORD_ONLY}
     unknown = set(kw) - known
     if unknown:
@@ -450,8 +451,8 @@ def _flow_link_score(model: Model, flow: str, stock: str, sign: float, traj: _Tr
 
 
 # ====================================================================== functions
-def feedback_loops(model: Model, result: Result | None = None, *, start: float = 0.0,
-                   stop: float = 100.0, names: Mapping[str, Iterable[str]] | None = None,
+def feedback_loops(model: Model, result: Result | None = None, *, start: float | None = None,
+                   stop: float | None = None, names: Mapping[str, Iterable[str]] | None = None,
                    include_internal: bool = True, length_bound: int | None = None,
                    max_loops: int = DEFAULT_MAX_LOOPS, **run_kwargs: Any) -> list[Loop]:
     """Every feedback loop of ``model``, with its polarity along a trajectory.

@@ -10,21 +10,27 @@ dollars.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pint
 
 from .elements import Equation
+from .expr import to_python, trace
 
 if TYPE_CHECKING:
+    import pint
+
     from .model import Model
+    from .plan import Plan
 
 
 @lru_cache(maxsize=32)
 def registry(definitions: tuple[str, ...] = ()) -> pint.UnitRegistry:
     """A unit registry with the model's own units (e.g. ``"FLOP = [compute]"``) added."""
+    import pint
     ureg = pint.UnitRegistry()
     for definition in definitions:
         ureg.define(definition)
@@ -32,6 +38,7 @@ def registry(definitions: tuple[str, ...] = ()) -> pint.UnitRegistry:
 
 
 def parse_unit(ureg: pint.UnitRegistry, unit: str) -> pint.Unit | None:
+    import pint
     try:
         return ureg.Unit(unit)
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError,
@@ -41,6 +48,7 @@ def parse_unit(ureg: pint.UnitRegistry, unit: str) -> pint.Unit | None:
 
 def _conversion_factor(ureg: pint.UnitRegistry, have: Any, want: Any) -> float | None:
     """How many ``want`` one ``have`` is, or None if the dimensions differ."""
+    import pint
     try:
         return float(ureg.Quantity(1.0, have).to(want).magnitude)
     except pint.errors.DimensionalityError:
@@ -84,6 +92,7 @@ def check_units(model: Model) -> list[str]:
 
 
 def _check_equation(ureg: pint.UnitRegistry, eq: Equation, units: dict, magnitude: dict) -> list[str]:
+    import pint
     declared = units[eq.name]
     if eq.lookup is not None:
         return []  # a table maps its input's value to a number in its own unit
@@ -114,3 +123,59 @@ def _check_equation(ureg: pint.UnitRegistry, eq: Equation, units: dict, magnitud
         return [f"{eq.kind} {eq.name!r} computes {result.units:~}, which is {factor:.6g} x its "
                 f"declared {declared:~}: convert explicitly (e.g. a seconds-per-year parameter)"]
     return []
+
+
+def check_units_cached(model: Model, plan: Plan) -> list[str]:
+    """:func:`check_units`, remembered on disk for models that passed: keyed on every
+    element's name, kind, unit, inputs and equation (its expression tree, or the code
+    of a function that cannot be traced), so a model built again skips pint. A model
+    whose functions cannot be fingerprinted is checked every time."""
+    key = _fingerprint(model, plan)
+    if key is None:
+        return check_units(model)
+    from .compile import cache_dir
+    path = cache_dir("units") / f"{key}.json"
+    if path.exists():
+        return []
+    problems = check_units(model)
+    if not problems:
+        from .simulate import atomic_write
+        try:
+            atomic_write(path, lambda p: open(p, "w").write("[]"))
+        except OSError:  # a read-only cache costs only the time of checking again
+            pass
+    return problems
+
+
+def _fingerprint(model: Model, plan: Plan) -> str | None:
+    e = model.elements
+    parts: list[Any] = [model.time_unit, list(model.unit_definitions)]
+    for p in e.parameters.values():
+        parts.append(["p", p.name, p.unit])
+    for s in e.stocks.values():
+        parts.append(["s", s.name, s.unit, s.initial if isinstance(s.initial, str) else None,
+                      s.inflows, s.outflows])
+    for q in e.equations.values():
+        tree = plan.trees[q.name] if q.name in plan.trees else trace(q.function, q.inputs)
+        if tree is not None:
+            text = to_python(tree, lambda n: n)
+        elif q.lookup is not None:
+            text = "lookup"
+        else:
+            text = _code_fingerprint(q.function)
+            if text is None:
+                return None
+        parts.append(["q", q.name, q.kind, q.unit, q.inputs, text])
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:24]
+
+
+def _code_fingerprint(fn: Any) -> str | None:
+    """The code, constants and captured values of a function, if they print stably."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    parts = [code.co_code.hex(), repr(code.co_consts), repr(code.co_names), repr(fn.__defaults__)]
+    for cell in getattr(fn, "__closure__", None) or ():
+        parts.append(repr(cell.cell_contents))
+    text = "|".join(parts)
+    return None if " at 0x" in text else text

@@ -17,11 +17,12 @@ How the kernel's elements map to XMILE:
 - flow -> ``<flow>``; auxiliary -> ``<aux>``;
 - lookup -> ``<aux>`` with an inline ``<gf>`` given by ``<xpts>``/``<ypts>`` only
   (no ``<xscale>``: PySD ignores ``xpts`` when ``xscale`` is present);
-- SMOOTH/DELAY builtins -> one ``<aux>`` (or ``<flow>`` when a stock lists it)
-  calling ``SMTH1``/``SMTH3``/``DELAY1``/``DELAY3``. The hidden stocks and flows the
-  kernel expanded them into are left out. A delay time or initial value given as a
-  number (kept by the kernel as the parameter ``<name>__time`` / ``<name>__initial``)
-  is written inline, unless another element reads that parameter.
+- builtins -> one ``<aux>`` (or ``<flow>`` for a delay a stock lists) calling
+  ``SMTH1``/``SMTH3``/``SMTHN``, ``DELAY1``/``DELAY3``/``DELAYN``, ``DELAY`` (DELAY
+  FIXED), ``TREND``, ``FORCST`` or ``INIT``. The hidden stocks and flows the kernel
+  expanded them into are left out. An argument given as a number (kept by the kernel
+  as a generated parameter such as ``<name>__time``) is written inline, unless
+  another element reads that parameter.
 
 Simulation specs: ``method="Euler"``, ``time_units`` = the model's time unit, and the
 save interval (``saveper``) as simlin's/Stella's ``isee:save_interval``; PySD
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,11 +120,24 @@ def _doc(doc: str, source: str) -> str:
 
 
 # --------------------------------------------------------------------------- document
-def export_xmile(model: Model, path: str | os.PathLike | None = None, start: float = 0.0,
-                 stop: float = 100.0, dt: float = 1.0, saveper: float | None = None) -> str:
-    """The model as an XMILE 1.0 document (Euler, from ``start`` to ``stop`` by ``dt``,
-    saving every ``saveper``, default ``dt``). With ``path``, also write it there
-    atomically. Returns the document text."""
+EXPANDABLE = ("smooth", "delay", "trend", "forecast")
+
+
+def export_xmile(model: Model, path: str | os.PathLike | None = None, start: float | None = None,
+                 stop: float | None = None, dt: float = 1.0, saveper: float | None = None,
+                 builtins: str = "native") -> str:
+    """The model as an XMILE 1.0 document (Euler, from ``start`` to ``stop``, default
+    the model's span, by ``dt``, saving every ``saveper``, default ``dt``). With
+    ``path``, also write it there atomically. Returns the document text.
+
+    ``builtins="native"`` writes SMOOTH, DELAY, TREND and FORECAST as XMILE builtins
+    (``SMTHN``, ``DELAYN``, ``FORCST`` ... which PySD reads; simlin 0.8 reads only
+    orders 1 and 3 and no ``FORCST``); ``"expand"`` writes them as the stocks and flows
+    they stand for, which every engine reads."""
+    if builtins not in ("native", "expand"):
+        raise ValueError(f"builtins must be 'native' or 'expand', not {builtins!r}")
+    start = model.start if start is None else start
+    stop = model.stop if stop is None else stop
     if not stop > start:
         raise ValueError(f"stop ({stop}) must be after start ({start})")
     if not dt > 0:
@@ -160,7 +174,7 @@ def export_xmile(model: Model, path: str | os.PathLike | None = None, start: flo
                 _text(unit, "eqn", eqn)
 
     variables = ET.SubElement(ET.SubElement(root, "model"), "variables")
-    for element in _variables(model):
+    for element in _variables(model, expand=builtins == "expand"):
         variables.append(element)
 
     ET.indent(root, space="  ")
@@ -203,20 +217,42 @@ def _check_names(model: Model) -> None:
         seen[key] = name
 
 
-def _variables(model: Model) -> list[ET.Element]:
+def builtin_arguments(b: Builtin) -> list[str | int]:
+    """A builtin's arguments in XMILE order: element names, and a SMTHN/DELAYN order."""
+    if b.kind == "initial":
+        return [b.input]
+    args: list[str | int] = [b.input, b.delay_time]  # type: ignore[list-item]
+    if b.kind in ("smooth", "delay") and b.function.endswith("N"):
+        args.append(b.order)
+    if b.kind == "forecast":
+        args.append(b.horizon)  # type: ignore[arg-type]
+    if b.initial is not None:
+        args.append(b.initial)
+    return args
+
+
+def builtin_text(b: Builtin, text_of: Callable[[str], str]) -> str:
+    """``FUNCTION(arguments)``, each element argument written by ``text_of``."""
+    args = [str(a) if isinstance(a, int) else text_of(a) for a in builtin_arguments(b)]
+    return f"{b.function}({', '.join(args)})"
+
+
+def _variables(model: Model, expand: bool) -> list[ET.Element]:
     """Every exported element, in declaration order: parameters, stocks, equations
-    (builtins where the kernel declared their output)."""
-    builtins = model.builtins
+    (builtins where the kernel declared their output, unless ``expand``)."""
+    builtins = {name: b for name, b in model.builtins.items()
+                if not (expand and b.kind in EXPANDABLE)}
     generated = {g for b in builtins.values() for g in b.generated}
     outputs = {b.name: b for b in builtins.values()}
 
-    # Numbers given to a builtin are held as <name>__time / <name>__initial parameters;
+    # Numbers given to a builtin are held as generated parameters (<name>__time ...);
     # write them inline unless something other than the builtin reads them.
     inline: dict[str, float] = {}
     for b in builtins.values():
-        for arg, suffix in ((b.delay_time, "__time"), (b.initial, "__initial")):
-            if arg == f"{b.name}{suffix}" and arg in model.parameters:
-                inline[arg] = model.parameters[arg].value
+        for arg in builtin_arguments(b):
+            p = model.parameters.get(arg) if isinstance(arg, str) else None
+            if p is not None and p.owner == b.name:
+                inline[p.name] = p.value
     visible_stocks = [s for s in model.stocks.values() if s.name not in generated]
     visible_eqs = [e for e in model.equations.values() if e.name not in generated]
     for s in visible_stocks:
@@ -232,7 +268,7 @@ def _variables(model: Model) -> list[ET.Element]:
         bad = [n for n in e.inputs if n in omitted]
         if bad:
             raise ValueError(f"cannot export {e.name!r} to XMILE: it reads {bad}, internal "
-                             "element(s) of a delay or smooth")
+                             "element(s) of a builtin")
 
     elements: list[ET.Element] = []
     for p in model.parameters.values():
@@ -280,7 +316,10 @@ def _stock(s: Stock) -> ET.Element:
 
 def _equation(e: Equation) -> ET.Element:
     el = ET.Element("flow" if e.kind == "flow" else "aux", {"name": e.name})
-    _text(el, "eqn", equation_text(e))
+    if e.initial_value_of is not None:  # frozen at the start
+        _text(el, "eqn", f"INIT({_input_symbol(e.initial_value_of).text})")
+    else:
+        _text(el, "eqn", equation_text(e))
     if e.lookup is not None:
         gf = ET.SubElement(el, "gf")
         _text(gf, "xpts", _numbers(e.lookup.x))
@@ -292,9 +331,5 @@ def _builtin(b: Builtin, attached: set[str], inline: dict[str, float]) -> ET.Ele
     def arg(name: str) -> str:
         return _constant(inline[name]) if name in inline else _input_symbol(name).text
 
-    args = [arg(b.input), arg(b.delay_time)]
-    if b.initial is not None:
-        args.append(arg(b.initial))
-    tag = "flow" if b.function.startswith("DELAY") and b.name in attached else "aux"
-    return _variable(tag, b.name, f"{b.function}({', '.join(args)})", b.unit, _doc(b.doc, b.source))
-
+    tag = "flow" if b.kind in ("delay", "delay_fixed") and b.name in attached else "aux"
+    return _variable(tag, b.name, builtin_text(b, arg), b.unit, _doc(b.doc, b.source))

@@ -51,7 +51,7 @@ def test_more_of_a_resource_never_lowers_the_largest_run(model, random_states, r
     lowers the largest training run (the binding-constraint logic is monotone)."""
     trajectory, params = random_states
     plan = model.plan
-    fixed = trajectory.stats["fixed"]
+    fixed = trajectory.frozen
     for k, t in enumerate(trajectory.times[1:], start=1):
         y = trajectory.states[k]
         more = y.copy()
