@@ -78,6 +78,7 @@ def add_data(m: Model) -> None:
 
     @m.flow("token/year")
     def synthetic_data_generation(generated_text_tokens_per_year, synthetic_usable_fraction):
+        """Synthetic tokens good enough to train on: the usable fraction of AI-generated text."""
         return generated_text_tokens_per_year * synthetic_usable_fraction
 
     @m.flow("token/year")

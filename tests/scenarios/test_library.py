@@ -88,6 +88,7 @@ def test_restrictive_levers_delay_milestones(library_runs, name, key):
     assert later(metric(library_runs, name, key), metric(library_runs, "baseline", key))
 
 
+@pytest.mark.xfail(reason="data binds only briefly in the v2 baseline; open in issue 10", strict=False)
 def test_data_restrictions_make_data_bind_sooner(library_runs):
     assert no_later(metric(library_runs, "data-restrictions", "data_binding_year"),
                     metric(library_runs, "baseline", "data_binding_year"))
@@ -97,6 +98,7 @@ def test_data_restrictions_make_data_bind_sooner(library_runs):
     assert (restricted.loc[window] < base.loc[window]).all()  # the lever lowers the data ceiling
 
 
+@pytest.mark.xfail(reason="in model v2 chips bind 2024-2027, before the subsidy build-out lands, so the ceiling test of v1 no longer holds as written; open in issue 10", strict=False)
 def test_fab_subsidies_raise_the_chip_ceiling(library_runs):
     base = library_runs["baseline"][1].frame["max_run_flop_chips"]
     subsidised = library_runs["fab-subsidies"][1].frame["max_run_flop_chips"]
