@@ -65,9 +65,10 @@ def test_more_of_a_resource_never_lowers_the_largest_run(model, random_states, r
 
 @pytest.mark.parametrize("lever,setting", [
     ("ai_spending_2012", {}),
-    ("human_text_2012", {"synthetic_usable_fraction": 0.0, "max_data_epochs": 4.0}),  # so that data binds
+    pytest.param("human_text_2012", {"synthetic_usable_fraction": 0.0, "max_data_epochs": 4.0},  # so that data binds
+                 marks=pytest.mark.xfail(reason="more human text in 2012 lowers some later runs of random draws in "
+                                         "model v2; open in issue 10", strict=True)),
 ])
-@pytest.mark.xfail(reason="more human text in 2012 lowers some later runs of random draws in model v2 (the economy responds to data via revenue); open in issue 10", strict=False)
 def test_more_money_or_data_never_lowers_the_largest_run_over_time(model, lever, setting):
     """Over whole runs of random draws (behavioural loops off, see above), more money or
     data at the start never lowers the largest run at any later time."""
