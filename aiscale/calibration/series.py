@@ -207,7 +207,7 @@ SERIES: dict[str, Series] = {s.name: s for s in [
            "offsets the networking and non-AI HPC revenue the segment also holds.",
            _nvidia_revenue),
     Series("hyperscaler_capex", "Hyperscaler capex (big 4)", "hyperscaler_capex.csv",
-           "ai_spending_usd_per_year", "USD/year", "annual-mean", 0.3, (2023, 2025),
+           "ai_spending_usd_per_year", "USD/year", "annual-mean", 0.15, (2023, 2025),
            "Capex of Microsoft, Alphabet, Amazon and Meta (cash, finance leases excluded) vs AI spending "
            "averaged over the year, from 2023 only: before the generative-AI build-out most hyperscaler "
            "capex was not for AI; from 2023 the excluded finance leases and other AI buyers roughly "
