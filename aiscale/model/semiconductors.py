@@ -155,9 +155,17 @@ def add_semiconductors(m: Model) -> None:
     m.stock("semiconductor_rnd_effort", 1.0, "dimensionless", inflows=["semiconductor_rnd_growth"],
             positive=True, doc="Human R&D effort in chip design and manufacturing (1 in 2012)")
 
+    @m.auxiliary("1/year")
+    def semiconductor_rnd_growth_per_year(price_performance_growth_per_year, hardware_rnd_returns):
+        """Growth of human chip R&D effort: the rate on which semi-endogenous progress keeps
+        its historical pace, g = r n (Jones 1995; Davidson 2023), so n = g / r. History pins
+        g (Hobbhahn & Besiroglu 2022), so the returns r, a forward-looking parameter, change
+        what AI-accelerated R&D does later and not the 2012-2025 path."""
+        return price_performance_growth_per_year / hardware_rnd_returns
+
     @m.flow("1/year")
     def semiconductor_rnd_growth(semiconductor_rnd_effort, semiconductor_rnd_growth_per_year):
-        """Human chip R&D effort grows at its historical rate."""
+        """Human chip R&D effort grows at the rate of the balanced path."""
         return semiconductor_rnd_effort * semiconductor_rnd_growth_per_year
 
     @m.auxiliary("dimensionless")
