@@ -86,10 +86,30 @@ def test_repetition_rises_once_unique_data_runs_short_up_to_its_useful_limit(no_
     assert (f["unique_tokens_used_by_largest_run"] <= f["data_stock_tokens"] * (1 + 1e-9)).all()
 
 
-@pytest.mark.xfail(reason="with the v2 economy and calibration data binds only briefly (2030) and repetition stays near 1 epoch; open in issue 10", strict=False)
-def test_max_tokens_per_parameter_has_an_effect(model, no_synthetic):
+@pytest.fixture(scope="module")
+def wall_runs(model):
+    """Without synthetic data to 2046, so that repetition reaches its useful limit (16
+    epochs, from ~2043), at three tokens-per-parameter maxima and with at most 4 epochs."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        runs = {r: simulate_baseline(model, stop=2046, parameters={"synthetic_usable_fraction": 0.0,
+                                                                   "max_tokens_per_parameter": r}).frame
+                for r in (30.0, 60.0, 100.0)}
+        runs["4 epochs"] = simulate_baseline(model, stop=2046, parameters={"synthetic_usable_fraction": 0.0,
+                                                                           "max_data_epochs": 4.0}).frame
+    return runs
+
+
+def tokens_per_parameter(epochs, most):
+    """Muennighoff et al. 2023 as the model reads it: 20 at one epoch, ``most`` at 60."""
+    return 20.0 * (most / 20.0) ** (np.log(epochs) / np.log(60.0))
+
+
+def test_max_tokens_per_parameter_has_an_effect(model, no_synthetic, wall_runs):
     """At a state where runs repeat data, more tokens per parameter at heavy repetition
-    means fewer parameters and a lower data ceiling (C = 6 D^2 / r)."""
+    means fewer parameters and a lower data ceiling (C = 6 D^2 / r); at the 16-epoch wall
+    the largest run is lower in proportion: 30 -> 100 tokens per parameter at most gives
+    r(16) = 26.3 -> 59.3 and a run 0.44x as large (measured in 2045)."""
     f = no_synthetic.frame
     year = float(f.index[(f["data_epochs"] > 4).to_numpy()][0])
     low = evaluate(model, year, no_synthetic, change_params={"max_tokens_per_parameter": 30.0})
@@ -99,14 +119,14 @@ def test_max_tokens_per_parameter_has_an_effect(model, no_synthetic):
     assert ratio == pytest.approx(low["tokens_per_parameter_with_repetition"]
                                   / high["tokens_per_parameter_with_repetition"], rel=1e-9)
     assert high["largest_model_parameters"] < low["largest_model_parameters"]
-    # and over a whole run the largest run differs once data is repeated
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        runs = {r: simulate_baseline(model, stop=2037, parameters={"synthetic_usable_fraction": 0.0,
-                                                                   "max_tokens_per_parameter": r}).frame
-                for r in (30.0, 100.0)}
-    late = runs[30.0].index[runs[30.0]["data_epochs"] > 2]
-    assert (runs[100.0].loc[late, "max_run_flop_data"] < runs[30.0].loc[late, "max_run_flop_data"]).all()
+    # over whole runs: at the wall the run scales as 1 / r(16)
+    wall = 2045.5
+    assert wall_runs[30.0].loc[wall, "data_epochs"] == pytest.approx(16, rel=1e-3)
+    assert wall_runs[100.0].loc[wall, "data_epochs"] == pytest.approx(16, rel=1e-3)
+    expected = tokens_per_parameter(16, 30.0) / tokens_per_parameter(16, 100.0)
+    assert expected == pytest.approx(0.4425, abs=0.001)
+    measured = wall_runs[100.0].loc[wall, "largest_training_run_flop"] / wall_runs[30.0].loc[wall, "largest_training_run_flop"]
+    assert measured == pytest.approx(expected, rel=0.05)
 
 
 @pytest.mark.parametrize("change,direction", [
@@ -123,16 +143,31 @@ def test_data_binding_year_moves_as_expected(model, no_synthetic, change, direct
     assert (moved > base + 0.2) if direction == "later" else (moved < base - 0.2), (base, moved)
 
 
-@pytest.mark.xfail(reason="repetition stays near 1 epoch in the v2 baseline, so the 16-epoch wall is not reached; open in issue 10", strict=False)
-def test_useful_limit_of_repetition_is_a_wall(model, no_synthetic):
-    """With at most 4 epochs, runs hit the data wall: smaller runs once data binds."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        four = simulate_baseline(model, stop=2040, parameters={"synthetic_usable_fraction": 0.0,
-                                                               "max_data_epochs": 4.0}).frame
-    f = no_synthetic.frame
+def test_useful_limit_of_repetition_is_a_wall(wall_runs):
+    """Without synthetic data repetition rises to its useful limit, 16 epochs (reached in
+    2043 measured), and stays there: the run is then the 16-epoch data ceiling and grows
+    only with the data stock. With at most 4 epochs the wall comes sooner and lower: the
+    run is (4/16)^2 r(16) / r(4) = 0.09x the 16-epoch run once both are at their walls."""
+    f, four = wall_runs[60.0], wall_runs["4 epochs"]
+    reached = float(f.index[(f["data_epochs"] > 16 * (1 - 1e-3)).to_numpy()][0])
+    assert 2038 <= reached <= 2046
+    after = f.loc[reached:]
+    assert (after["data_epochs"] <= 16 * (1 + 1e-6)).all()
+    assert (after["binding_constraint"] == "data").all()
+    ceiling = 6 * (16 * after["data_stock_tokens"]) ** 2 / tokens_per_parameter(16, 60.0)
+    np.testing.assert_allclose(after["largest_training_run_flop"], ceiling, rtol=0.005)  # epochs within 0.1% of 16
+    # the run grows at twice the data stock's rate (C ~ D^2), well below the compute-limited run
+    growth = np.log(after["largest_training_run_flop"].iloc[-1] / after["largest_training_run_flop"].iloc[0]) / (
+        after.index[-1] - after.index[0])
+    assert growth < 0.25
+    assert (after["compute_limited_run_flop"] > 1.5 * after["largest_training_run_flop"]).all()
+    assert after["compute_limited_run_flop"].iloc[-1] > 4 * after["largest_training_run_flop"].iloc[-1]
+    # at most 4 epochs
     assert four["data_epochs"].max() <= 4 * (1 + 1e-6)
-    assert four.loc[2036, "largest_training_run_flop"] < f.loc[2036, "largest_training_run_flop"] / 2
+    assert four.loc[2039.5, "largest_training_run_flop"] < 0.3 * f.loc[2039.5, "largest_training_run_flop"]
+    expected = (4 / 16) ** 2 * tokens_per_parameter(16, 60.0) / tokens_per_parameter(4, 60.0)
+    assert four.loc[2045.5, "largest_training_run_flop"] / f.loc[2045.5, "largest_training_run_flop"] == (
+        pytest.approx(expected, rel=0.05))
 
 
 def test_synthetic_data_comes_only_with_capable_ai(baseline):
