@@ -48,19 +48,24 @@ def test_packaging_binds_when_scarce(model, baseline):
     assert more["accelerator_output_chips_per_year"] == pytest.approx(2 * scarce["accelerator_output_chips_per_year"])
 
 
-@pytest.mark.xfail(reason="the data ceiling now includes synthetic data, which restrictions do not cut in proportion; open in issue 10", strict=False)
 def test_data_restriction_lowers_the_data_ceiling(model, baseline):
+    """Restricting half the human text lowers the unique data in every year and the data
+    ceiling at any given repetition (C ~ D^2). The ceiling at the repetition in use is not
+    lower in every year: once data binds, labs repeat the scarcer data more (measured
+    1.49 vs 1.09 epochs in 2029.5), which is what repetition is for."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        restricted = simulate_baseline(model, stop=2035, parameters={"data_restricted_fraction": 0.5})
-    base = baseline.frame["max_run_flop_data"].loc[:2035]
-    lower = restricted.frame["max_run_flop_data"].loc[base.index]
-    assert (lower < base).all()
-    # at a fixed state, halving usable text quarters the Chinchilla ceiling (C ~ D^2)
+        restricted = simulate_baseline(model, stop=2035, parameters={"data_restricted_fraction": 0.5}).frame
+    base = baseline.frame.loc[restricted.index]
+    assert (restricted["data_stock_tokens"] < base["data_stock_tokens"]).all()
+    binds = restricted.index[(restricted["binding_constraint"] == "data").to_numpy()]
+    assert len(binds) and (restricted.loc[binds, "data_epochs"] >= base.loc[binds, "data_epochs"]).all()
+    # at a fixed state, halving usable text cuts the ceiling by the square of the data lost
     a = evaluate(model, 2025, baseline)
     b = evaluate(model, 2025, baseline, change_params={"data_restricted_fraction": 0.5})
     human_share = a["usable_human_text_tokens"] * a["multimodal_data_multiplier"] / a["data_stock_tokens"]
-    assert b["max_run_flop_data"] < a["max_run_flop_data"] * (1 - 0.5 * human_share) ** 2 * 1.0001
+    assert 0.9 < human_share < 1  # synthetic data is still small in 2025
+    assert b["max_run_flop_data"] == pytest.approx(a["max_run_flop_data"] * (1 - 0.5 * human_share) ** 2, rel=1e-9)
 
 
 def test_without_ai_research_labour_progress_is_human_driven(model, baseline):

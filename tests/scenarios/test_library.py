@@ -94,20 +94,31 @@ def test_restrictive_levers_delay_milestones(library_runs, name, key):
     assert later(metric(library_runs, name, key), metric(library_runs, "baseline", key))
 
 
-@pytest.mark.xfail(reason="data binds only briefly in the v2 baseline; open in issue 10", strict=False)
 def test_data_restrictions_make_data_bind_sooner(library_runs):
-    assert no_later(metric(library_runs, "data-restrictions", "data_binding_year"),
-                    metric(library_runs, "baseline", "data_binding_year"))
-    base = library_runs["baseline"][1].frame["max_run_flop_data"]
-    restricted = library_runs["data-restrictions"][1].frame["max_run_flop_data"]
-    window = slice(2026.0, 2034.0)
-    assert (restricted.loc[window] < base.loc[window]).all()  # the lever lowers the data ceiling
+    """Data binds about a year sooner (measured 2028.25 vs 2029.0) with less unique data in
+    every year of the lever; the run is smaller when data first binds (0.75x in 2028.5).
+    Later the ceiling at the repetition in use need not be lower: labs repeat more."""
+    restricted_year = metric(library_runs, "data-restrictions", "data_binding_year")
+    assert restricted_year <= metric(library_runs, "baseline", "data_binding_year") - 0.5
+    base = library_runs["baseline"][1].frame
+    restricted = library_runs["data-restrictions"][1].frame
+    window = slice(2025.25, 2034.0)
+    assert (restricted.loc[window, "data_stock_tokens"] < base.loc[window, "data_stock_tokens"]).all()
+    first = restricted_year + 0.25
+    assert restricted.loc[first, "largest_training_run_flop"] < 0.9 * base.loc[first, "largest_training_run_flop"]
 
 
-@pytest.mark.xfail(reason="in model v2 chips bind 2024-2027, before the subsidy build-out lands, so the ceiling test of v1 no longer holds as written; open in issue 10", strict=False)
 def test_fab_subsidies_raise_the_chip_ceiling(library_runs):
-    base = library_runs["baseline"][1].frame["max_run_flop_chips"]
-    subsidised = library_runs["fab-subsidies"][1].frame["max_run_flop_chips"]
-    window = slice(2026.0, 2034.0)
-    assert (subsidised.loc[window] > base.loc[window]).all()
-    assert (subsidised.loc[:2022.75] == base.loc[:2022.75]).all()  # nothing changes before 2023
+    """In the years chips bind in the baseline (2024-2028), doubled capacity orders from
+    2023 raise the chip ceiling and the largest run: measured +0.05 OOM in 2024.5 rising to
+    +0.15-0.17 OOM in 2027.5-2028.5. Later the subsidised boom meets data and money limits,
+    so the v1 claim of a higher chip ceiling in every year to 2034 is not the lever's effect."""
+    base = library_runs["baseline"][1].frame
+    subsidised = library_runs["fab-subsidies"][1].frame
+    chip_years = [t for t in base.loc[2024.5:2028.75].index if base.loc[t, "binding_constraint"] == "chips"]
+    assert len(chip_years) >= 14  # chips bind through 2024-2028 in the baseline
+    for column in ("max_run_flop_chips", "largest_training_run_flop"):
+        gain = np.log10(subsidised.loc[chip_years, column] / base.loc[chip_years, column])
+        assert (gain > 0.04).all(), (column, gain.min())
+        assert gain.loc[2027.5] > 0.12, (column, gain.loc[2027.5])
+    assert (subsidised.loc[:2022.75, "max_run_flop_chips"] == base.loc[:2022.75, "max_run_flop_chips"]).all()
