@@ -66,8 +66,10 @@ def test_more_of_a_resource_never_lowers_the_largest_run(model, random_states, r
 @pytest.mark.parametrize("lever,setting", [
     ("ai_spending_2012", {}),
     pytest.param("human_text_2012", {"synthetic_usable_fraction": 0.0, "max_data_epochs": 4.0},  # so that data binds
-                 marks=pytest.mark.xfail(reason="more human text in 2012 lowers some later runs of random draws in "
-                                         "model v2; open in issue 10", strict=True)),
+                 marks=pytest.mark.xfail(reason="measured: in 2 of 16 draws more human text lowers the run by at most "
+                                         "0.22% (2029-2034): more data, more capability, faster spending growth, and "
+                                         "the cost of delay shortens runs by ~0.1-0.2% (a behavioural loop the "
+                                         "parameter ranges cannot switch off); open in issue 10", strict=True)),
 ])
 def test_more_money_or_data_never_lowers_the_largest_run_over_time(model, lever, setting):
     """Over whole runs of random draws (behavioural loops off, see above), more money or
