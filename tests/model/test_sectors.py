@@ -52,7 +52,7 @@ def test_data_restriction_lowers_the_data_ceiling(model, baseline):
     """Restricting half the human text lowers the unique data in every year and the data
     ceiling at any given repetition (C ~ D^2). The ceiling at the repetition in use is not
     lower in every year: once data binds, labs repeat the scarcer data more (measured
-    1.49 vs 1.09 epochs in 2029.5), which is what repetition is for."""
+    1.48 vs 1.07 epochs in 2029.5), which is what repetition is for."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         restricted = simulate_baseline(model, stop=2035, parameters={"data_restricted_fraction": 0.5}).frame
