@@ -577,6 +577,15 @@ class Model:
         return single_result(self, run, parameters=parameters, events=events, blowup=blowup,
                              breakpoints=breakpoints)
 
+    def as_array(self, data: Any, name: str) -> Any:
+        """The array ``name`` from a results frame or an ensemble dataset (whose
+        variables are its elements ``name[e]``) as one ``xarray.DataArray``, the
+        array's dimensions last (e.g. ``(run, time, region)``)."""
+        from .subscripts import as_array
+        if name not in self.elements.arrays:
+            raise unknown_name("array", name, self.elements.arrays)
+        return as_array(data, self.elements.arrays[name])
+
     def run_ensemble(self, parameter_sets: Any, start: float | None = None, stop: float | None = None,
                      **kwargs: Any):
         """Simulate N parameter sets in one vectorised run (options as for :meth:`run`,
