@@ -58,22 +58,19 @@ __all__ = [
     "arctan", "modulo", "safe_div", "if_then_else", "step", "ramp", "pulse", "pulse_train",
 ]
 
-from .docs import documentation_markdown, documentation_table
-from .structure import (
-    Link,
-    Loop,
-    LoopAnalysis,
-    collapse_hidden,
-    dominant_periods,
-    feedback_loops,
-    influence_graph,
-    link_scores,
-    loop_dominance,
-    loop_scores,
-)
+# The influence graph, loops and documentation need networkx: imported on first use.
+_LAZY = {
+    **dict.fromkeys(["documentation_table", "documentation_markdown"], "docs"),
+    **dict.fromkeys(["Link", "Loop", "LoopAnalysis", "influence_graph", "collapse_hidden", "feedback_loops",
+                     "link_scores", "loop_scores", "loop_dominance", "dominant_periods"], "structure"),
+}
+__all__ += list(_LAZY)
 
-__all__ += [
-    "documentation_table", "documentation_markdown", "Link", "Loop", "LoopAnalysis",
-    "influence_graph", "collapse_hidden", "feedback_loops", "link_scores", "loop_scores",
-    "loop_dominance", "dominant_periods",
-]
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
