@@ -175,6 +175,8 @@ class _System:
                 and np.array_equal(last[2], self.active)):
             if len(last) == 6:  # a kernel evaluation: its variables, when asked for
                 y, dy, V = self._scratch
+                if self.kernel.pruned:  # the solver's evaluation left out the output-only ones
+                    self.kernel.derivatives(clock, y, self.P, dy, V, self.active)
                 ns = _KernelValues(self.kernel, V, self.base, y, clock, last[5])
                 return y, ns, dy, last[4]
             return last[3:]

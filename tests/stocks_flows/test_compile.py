@@ -121,8 +121,14 @@ def test_compiled_rk45_takes_the_steps_scipy_takes(jit, monkeypatch):
 
     monkeypatch.setattr(rk45.CompiledRK45, "step", record(compiled_step, "compiled"))
     monkeypatch.setattr(scipy.integrate.RK45, "step", record(scipy_step, "scipy"))
-    m = jit_model().build()
-    events = [Threshold("size", 20.0, name="size 20")]
+    m = jit_model()
+
+    @m.auxiliary("widget")
+    def doubled_size(size):  # read by no flow: the solver's evaluations leave it out
+        return 2 * size
+
+    assert m.build().plan.kernel.pruned
+    events = [Threshold("doubled_size", 40.0, name="size 20")]
     ours = m.run(0, 30, rtol=1e-8, breakpoints=[7.5], events=events)
     monkeypatch.setenv("AISCALE_SCIPY_RK45", "1")
     theirs = m.run(0, 30, rtol=1e-8, breakpoints=[7.5], events=events)
@@ -131,6 +137,8 @@ def test_compiled_rk45_takes_the_steps_scipy_takes(jit, monkeypatch):
     np.testing.assert_allclose(ours.states.to_numpy(), theirs.states.to_numpy(), rtol=1e-7, atol=1e-8)
     assert [e.name for e in ours.events] == ["size 20"]
     assert ours.events[0].time == pytest.approx(theirs.events[0].time, rel=1e-7)
+    assert np.interp(ours.events[0].time, ours.frame.index, ours["size"]) == pytest.approx(20.0, rel=1e-4)
+    np.testing.assert_allclose(ours["doubled_size"], 2 * ours["size"], rtol=1e-15)
     b = blowup_model()
     monkeypatch.delenv("AISCALE_SCIPY_RK45")
     blown = b.run(0, 5)
