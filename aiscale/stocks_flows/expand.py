@@ -107,6 +107,7 @@ def _flatten(out: Expanded, a: ArrayDeclaration, resolver: Resolver) -> None:
     names = {c: flat_name(a.name, c) for c in combos}
     template = dataclasses.replace(a.element, array=a.name if a.dims else None)
     what = f"{a.kind} {a.name!r}"
+    bound: dict[tuple[str, ...], tuple[str, ...]] = {}
     if a.kind == "parameter":
         for c in combos:
             _add(out, dataclasses.replace(template, name=names[c], value=float(a.values[c])))
@@ -144,6 +145,7 @@ def _flatten(out: Expanded, a: ArrayDeclaration, resolver: Resolver) -> None:
         for c in combos:
             part, current = owner[c]
             function, inputs = bind(what, part, current, resolver)
+            bound[c] = inputs
             _add(out, dataclasses.replace(template, name=names[c], function=function, inputs=inputs))
     if not a.dims:
         return
@@ -152,7 +154,7 @@ def _flatten(out: Expanded, a: ArrayDeclaration, resolver: Resolver) -> None:
         texts = (tuple(resolver.a2a_text(what, part.refs.get(arg, arg), part.dims) for arg in part.args)
                  if part.dims == a.dims else None)
         a2a.append(None if texts is None or None in texts else texts)
-    out.arrays[a.name] = Array(a.name, a.kind, a.dims, names, a.parts, tuple(a2a))  # type: ignore[arg-type]
+    out.arrays[a.name] = Array(a.name, a.kind, a.dims, names, a.parts, tuple(a2a), bound)  # type: ignore[arg-type]
 
 
 def _declared_flows(declared: Mapping[str, Declaration]) -> set[str]:

@@ -109,6 +109,7 @@ class Array:
     names: Mapping[tuple[str, ...], str]
     parts: tuple[Part, ...] = ()
     a2a: tuple[tuple[str, ...] | None, ...] = ()
+    inputs: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)  # as written out
 
 
 def flat_name(name: str, subscript: Sequence[str]) -> str:

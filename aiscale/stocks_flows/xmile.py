@@ -91,11 +91,9 @@ def _input_symbol(name: str, name_of: Callable[[str], str] | None = None) -> Sym
 
 
 def flattened_name(name: str) -> str:
-    """``x[north,c1]`` -> ``x_north_c1``: an array element as a scalar XMILE name."""
-    if "[" not in name:
-        return name
-    base, subs = name[:-1].split("[", 1)
-    return "_".join([base, *subs.split(",")])
+    """``x[north,c1]`` -> ``x_north_c1``: an array element as a scalar XMILE name (also
+    inside a longer name, e.g. ``x[north]__intervened``)."""
+    return name.replace("[", "_").replace(",", "_").replace("]", "")
 
 
 def _number(value: float) -> str:
@@ -169,7 +167,7 @@ def export_xmile(model: Model, path: str | os.PathLike | None = None, start: flo
         if saveper <= 0 or not np.isclose(ratio, round(ratio), rtol=1e-9) or round(ratio) < 1:
             raise ValueError(f"saveper {saveper:g} must be a whole multiple of dt {dt:g}")
     model.build()  # export only models that validate
-    _check_names(model, flattened_name if flatten else None)
+    _check_names(model, flattened_name if flatten else _array_or_flattened(model))
 
     root = ET.Element("xmile", {"version": "1.0", "xmlns": XMILE_NS, "xmlns:isee": ISEE_NS})
     header = ET.SubElement(root, "header")
@@ -233,21 +231,28 @@ def _model_units(definitions: Iterable[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _check_names(model: Model, name_of: Callable[[str], str] | None = None) -> None:
+def _array_or_flattened(model: Model) -> Callable[[str], str]:
+    """How a name is written when arrays are exported as arrays: an array's element as
+    ``x[north]``, any other name with brackets (an intervention on one element) flattened."""
+    members = {n for a in model.elements.arrays.values() for n in a.names.values()}
+    return lambda name: name if name in members else flattened_name(name)
+
+
+def _check_names(model: Model, name_of: Callable[[str], str]) -> None:
     """Names XMILE reserves, or that XMILE would read as one (case-insensitively; an
     array element flattened to a name the model already has)."""
-    seen: dict[str, str] = {}
-    names = ([(n, name_of(n)) for n in model.names()] if name_of
-             else list(dict.fromkeys((n.split("[")[0], n.split("[")[0]) for n in model.names())))
-    for name, written in names:
+    seen: dict[str, str] = {}  # the name as XMILE reads it -> the element (or array) written so
+    for name in model.names():
+        text = name_of(name)
+        array = model.element(name).array if "[" in text else None
+        written, source = (text.split("[")[0], array) if array else (text, name)
         key = written.lower()
         if key in _RESERVED:
             raise ValueError(f"cannot export {name!r} to XMILE: it is a reserved XMILE name "
                              "(rename the element)")
-        if key in seen:
-            raise ValueError(f"cannot export to XMILE: {seen[key]!r} and {name!r} are both written "
+        if seen.setdefault(key, source) != source:
+            raise ValueError(f"cannot export to XMILE: {seen[key]!r} and {source!r} are both written "
                              f"{written!r} (XMILE names are case-insensitive)")
-        seen[key] = name
 
 
 def builtin_arguments(b: Builtin) -> list[str | int]:
@@ -304,7 +309,7 @@ def _variables(model: Model, expand: bool, flatten: bool = True) -> list[ET.Elem
             raise ValueError(f"cannot export {e.name!r} to XMILE: it reads {bad}, internal "
                              "element(s) of a builtin")
 
-    name_of = flattened_name if flatten else None
+    name_of = flattened_name if flatten else _array_or_flattened(model)
     written: set[str] = set()
 
     def array(element: Parameter | Stock | Equation) -> bool:
@@ -313,7 +318,7 @@ def _variables(model: Model, expand: bool, flatten: bool = True) -> list[ET.Elem
             return False
         if element.array not in written:
             written.add(element.array)
-            elements.extend(_array(model, model.elements.arrays[element.array]))
+            elements.extend(_array(model, model.elements.arrays[element.array], name_of))
         return True
 
     elements: list[ET.Element] = []
@@ -335,7 +340,7 @@ def _variables(model: Model, expand: bool, flatten: bool = True) -> list[ET.Elem
     return elements
 
 
-def _array(model: Model, a: Array) -> list[ET.Element]:
+def _array(model: Model, a: Array, name_of: Callable[[str], str]) -> list[ET.Element]:
     """An array as XMILE: one equation for all elements where one serves, else one per
     element; a stock array starts from an array of its initial values."""
     names = a.names
@@ -388,12 +393,13 @@ def _array(model: Model, a: Array) -> list[ET.Element]:
             ET.SubElement(el, "non_negative")
     else:
         eqs = {c: model.equations[n] for c, n in names.items()}
-        if len(a.parts) == 1 and a.a2a[0] is not None:
+        rewired = any(e.inputs != a.inputs.get(c) for c, e in eqs.items())  # e.g. an intervention
+        if len(a.parts) == 1 and a.a2a[0] is not None and not rewired:
             part = a.parts[0]
             symbols = [_input_symbol(t) for t in a.a2a[0]]
             _text(el, "eqn", _traced(first, part.function, symbols))  # type: ignore[arg-type]
         else:
-            per_element({c: equation_text(e) for c, e in eqs.items()})
+            per_element({c: equation_text(e, name_of) for c, e in eqs.items()})
     return [*out[:-1], _finish(el, first.unit, _doc(first.doc, first.source))]
 
 

@@ -194,3 +194,21 @@ def test_bad_dimensions_and_values_are_refused_at_declaration():
         m.auxiliary("dimensionless", name="v", dims="region")(lambda x: x)
         m.auxiliary("dimensionless", name="v", dims="north")(lambda x: x)
         m.build()
+
+
+@pytest.mark.parametrize("mode", ["arrays", "flatten"])
+def test_an_intervention_on_one_element_runs_and_exports(mode, tmp_path):
+    from aiscale.stocks_flows import Intervention
+
+    base = two_region_sir()
+    m = base.with_interventions([Intervention("step", "contact_rate[north]", start=10, value=0.1)])
+    want = m.run(method="euler", dt=0.25).frame
+    assert want["infectious[north]"].iloc[-1] < 0.1 * base.run(method="euler", dt=0.25)["infectious[north]"].iloc[-1]
+    path = tmp_path / "intervened.xmile"
+    export_xmile(m, path, dt=0.25, arrays=mode)
+    name_of = flattened_name if mode == "flatten" else (lambda n: n)
+    for got in (run_pysd(path), run_simlin(path)):
+        got = got.rename(columns=str.lower)
+        got.index = want.index
+        for column in ("infectious[north]", "infectious[south]"):
+            np.testing.assert_allclose(got[name_of(column).lower()], want[column], rtol=1e-10)
