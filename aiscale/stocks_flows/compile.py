@@ -10,7 +10,9 @@ and written back out as Python. Two backends read the same trees:
   those of the equation functions, bit for bit. An equation that cannot be traced is
   called as it is.
 * **numba** (:class:`Kernel`): ``derivatives(t, Y, P, DY, V, active)`` runs scalar
-  code in a loop over ensemble members, JIT-compiled with numba and cached on disk
+  code in a loop over ensemble members (``flow_derivatives``, the adaptive solvers'
+  right-hand side, leaves out the variables no flow reads; RK45 steps are compiled
+  with it, see :mod:`.rk45`), JIT-compiled with numba and cached on disk
   (the source is written to ``$AISCALE_CACHE`` or ``~/.cache/aiscale``, so a second
   process loads the compiled code instead of compiling again). Used where it pays:
   models of :data:`JIT_MIN_EQUATIONS` equations or more whose every equation traces
