@@ -35,11 +35,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+
+if TYPE_CHECKING:
+    from scipy import optimize
 
 from ..model import DEFAULT_BLOWUP, START_YEAR, build_model
 from ..stocks_flows import Model
@@ -322,6 +324,7 @@ class FitResult:
 
 def laplace_width(z: float, sd: float, zlo: float, zhi: float, mass: float = 0.95) -> float:
     """Width of the central ``mass`` of a normal (mean ``z``, SD ``sd``) truncated to [zlo, zhi]."""
+    from scipy import stats  # imported when used: scipy.stats takes a while to import
     if not sd > 0:
         return 0.0
     a, b = (zlo - z) / sd, (zhi - z) / sd
@@ -360,6 +363,7 @@ def maximum_a_posteriori(problem: Problem, start: np.ndarray | None = None, max_
     """Minimise the negative log posterior (a sum of squares: weighted data residuals
     and Gaussian-prior residuals) in the unit space with scipy's bounded trust-region
     least squares; the Jacobian comes from one ensemble of k + 1 members."""
+    from scipy import optimize  # imported when used: scipy.optimize takes a while to import
     k = len(problem.free)
     u0 = problem.to_unit(problem.default_values() if start is None else start)
     cache: dict[bytes, np.ndarray] = {}

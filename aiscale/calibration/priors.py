@@ -41,7 +41,6 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 from ..stocks_flows.elements import Parameter
 from .history import read_records
@@ -110,6 +109,7 @@ class Prior:
 
     def ppf(self, q: np.ndarray | float) -> np.ndarray:
         """Quantiles (values) of the truncated prior: ``ppf(uniform draws)`` samples it."""
+        from scipy import stats  # imported when used: scipy.stats takes a while to import
         q = np.asarray(q, dtype=float)
         zlo, zhi = self.z_bounds
         if self.gaussian:
@@ -130,6 +130,7 @@ class Prior:
 
     def describe(self) -> str:
         """E.g. ``lognormal 90% [0.0063, 0.25]`` (before truncation to the bounds)."""
+        from scipy import stats  # imported when used: scipy.stats takes a while to import
         if self.gaussian:
             k = stats.norm.ppf(0.5 + DEFAULT_INTERVAL / 2)
             lo, hi = self.x(self.center - k * self.scale), self.x(self.center + k * self.scale)
@@ -200,6 +201,7 @@ def default_free(path: str | os.PathLike | None = None) -> tuple[str, ...]:
 
 def prior_for(parameter: Parameter, spec: PriorSpec | None = None) -> Prior:
     """The prior of ``parameter``: the declared one, or the default from its range."""
+    from scipy import stats  # imported when used: scipy.stats takes a while to import
     name, low, high = parameter.name, parameter.low, parameter.high
     if low is None or high is None or not high > low:
         raise ValueError(f"parameter {name!r} has no range [low, high] to fit within")

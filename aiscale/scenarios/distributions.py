@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 # Parameters that are policy choices, not uncertainties: scenarios set them; the Monte
 # Carlo leaves them at the scenario's value unless a [distributions] entry asks otherwise.
@@ -126,6 +125,7 @@ class Distribution:
     def ppf(self, u: np.ndarray, low: float | None = None, high: float | None = None) -> np.ndarray:
         """Quantile function at ``u`` in [0, 1]; normal and lognormal are truncated to
         ``[low, high]`` (the parameter's range)."""
+        from scipy import special  # imported when used: scipy.special takes a while to import
         a = dict(self.args)
         u = np.asarray(u, dtype=float)
         if self.kind == "uniform":
@@ -215,6 +215,7 @@ def sample(distributions: Mapping[str, tuple[Distribution, float | None, float |
 
     Names are taken in sorted order, so the draws depend on the seed and the set of
     distributions only, never on their order in a file."""
+    from scipy import special  # imported when used: scipy.special takes a while to import
     names = sorted(name for name, (d, _, _) in distributions.items() if d.varied)
     if not names:
         return {}

@@ -10,7 +10,9 @@ and written back out as Python. Two backends read the same trees:
   those of the equation functions, bit for bit. An equation that cannot be traced is
   called as it is.
 * **numba** (:class:`Kernel`): ``derivatives(t, Y, P, DY, V, active)`` runs scalar
-  code in a loop over ensemble members, JIT-compiled with numba and cached on disk
+  code in a loop over ensemble members (``flow_derivatives``, the adaptive solvers'
+  right-hand side, leaves out the variables no flow reads; RK45 steps are compiled
+  with it, see :mod:`.rk45`), JIT-compiled with numba and cached on disk
   (the source is written to ``$AISCALE_CACHE`` or ``~/.cache/aiscale``, so a second
   process loads the compiled code instead of compiling again). Used where it pays:
   models of :data:`JIT_MIN_EQUATIONS` equations or more whose every equation traces
@@ -122,39 +124,52 @@ class Kernel:
         state_row = {name: i for i, name in enumerate(states)}
         inputs: list[str] = []
         constants: dict[str, Any] = {}
-        local: dict[str, str] = {}
-        body: list[str] = []
         indent = " " * 8
 
-        def name_of(var: str) -> str:
-            if var not in local:
-                local[var] = f"x{len(local)}"
-                if var == TIME:
-                    body.append(f"{indent}{local[var]} = t")
-                elif var in state_row:
-                    body.append(f"{indent}{local[var]} = Y[{state_row[var]}, m]")
-                else:
-                    inputs.append(var)
-                    body.append(f"{indent}{local[var]} = P[{len(inputs) - 1}, m]")
-            return local[var]
+        def body_of(names: list[str]) -> list[str]:
+            """Statements computing ``names`` (into V) and d(state)/dt (into DY)."""
+            local: dict[str, str] = {}
+            body: list[str] = []
 
-        src = Source(name_of, _numba_name, constants, _NUMBA_OPERATORS, _NUMBA_UNARY)
-        src.lines = body
-        for i, eq_name in enumerate(self.variables):
-            text = src.expression(plan.trees[eq_name], indent)  # type: ignore[arg-type]
-            local[eq_name] = f"x{len(local)}"
-            body.append(f"{indent}{local[eq_name]} = {text}")
-            body.append(f"{indent}V[{i}, m] = {local[eq_name]}")
-        for i, name in enumerate(states):
-            terms = [name_of(f) for f in plan.inflows[i]]
-            text = " + ".join(terms) if terms else "0.0"
-            for f in plan.outflows[i]:
-                text = f"({text}) - {name_of(f)}"
-            body.append(f"{indent}d = {text}")
-            if plan.non_negative[i]:
-                body.append(f"{indent}if {name_of(name)} <= 0.0 and d < 0.0:")
-                body.append(f"{indent}    d = 0.0")
-            body.append(f"{indent}DY[{i}, m] = d")
+            def name_of(var: str) -> str:
+                if var not in local:
+                    local[var] = f"x{len(local)}"
+                    if var == TIME:
+                        body.append(f"{indent}{local[var]} = t")
+                    elif var in state_row:
+                        body.append(f"{indent}{local[var]} = Y[{state_row[var]}, m]")
+                    else:
+                        if var not in inputs:
+                            inputs.append(var)
+                        body.append(f"{indent}{local[var]} = P[{inputs.index(var)}, m]")
+                return local[var]
+
+            src = Source(name_of, _numba_name, constants, _NUMBA_OPERATORS, _NUMBA_UNARY)
+            src.lines = body
+            for eq_name in names:
+                text = src.expression(plan.trees[eq_name], indent)  # type: ignore[arg-type]
+                local[eq_name] = f"x{len(local)}"
+                body.append(f"{indent}{local[eq_name]} = {text}")
+                body.append(f"{indent}V[{self.variable_index[eq_name]}, m] = {local[eq_name]}")
+            for i, name in enumerate(states):
+                terms = [name_of(f) for f in plan.inflows[i]]
+                text = " + ".join(terms) if terms else "0.0"
+                for f in plan.outflows[i]:
+                    text = f"({text}) - {name_of(f)}"
+                body.append(f"{indent}d = {text}")
+                if plan.non_negative[i]:
+                    body.append(f"{indent}if {name_of(name)} <= 0.0 and d < 0.0:")
+                    body.append(f"{indent}    d = 0.0")
+                body.append(f"{indent}DY[{i}, m] = d")
+            return body
+
+        body = body_of(self.variables)
+        # The solver's right-hand side computes only what the flows need: variables that
+        # are outputs only (shown in results, read by no flow) are left to derivatives().
+        needed = _ancestors(plan, [f for fl in (*plan.inflows, *plan.outflows) for f in fl])
+        self.flow_variables = [name for name in self.variables if name in needed]
+        self.pruned = len(self.flow_variables) < len(self.variables)
+        flows_body = body_of(self.flow_variables) if self.pruned else []
         self.inputs = inputs
         helpers = sorted({h for h in _helpers_used(plan, self.variables)})
         tables = [f"{name} = np.array({list(values)!r})" for name, values in constants.items()]
@@ -167,16 +182,9 @@ class Kernel:
             *tables,
             "",
             "",
-            f"@njit({DERIVATIVES!r}, cache=True, error_model='numpy', nogil=True)",
-            "def derivatives(t, Y, P, DY, V, active):",
-            "    for m in range(Y.shape[1]):",
-            "        if not active[m]:",
-            "            for i in range(DY.shape[0]):",
-            "                DY[i, m] = 0.0",
-            "            continue",
-            *body,
-            "",
-            "",
+            *_derivatives_function("derivatives", body),
+            *(_derivatives_function("flow_derivatives", flows_body) if self.pruned
+              else ["flow_derivatives = derivatives", "", ""]),
             BLOWUP,
             "",
             "",
@@ -189,7 +197,7 @@ class Kernel:
             "    for r in log_rows:",
             "        for m in range(Z.shape[1]):",
             "            Y[r, m] = np.exp(Z[r, m])",
-            "    derivatives(t, Y, P, DY, V, active)",
+            "    flow_derivatives(t, Y, P, DY, V, active)",
             "    blowup_indicator(Y, DY, positive_rows, log_max, log_rate, G)",
             "    DZ[:, :] = DY",
             "    for r in log_rows:",
@@ -221,6 +229,24 @@ class Kernel:
                 "FIXED_SIGNATURE", repr(FIXED)).replace("VARIABLES_SIGNATURE", repr(VARIABLES)),
         ]) + "\n"
         self._loops: Any = None
+        # scipy's RK45 step compiled with the right-hand side (.rk45): a third module
+        from .rk45 import STEP_SOURCE
+        self.rk45_source = "\n".join([
+            f"# generated by aiscale from model {plan.model_name!r}: RK45 steps over its kernel",
+            "import numpy as np",
+            "from numba import njit",
+            f"from {module.__name__} import solver_rhs",
+            "",
+            "",
+            STEP_SOURCE,
+        ]) + "\n"
+        self._rk45: Any = None
+
+    @property
+    def rk45_step(self) -> Callable:
+        if self._rk45 is None:
+            self._rk45 = _load_cached(self.rk45_source)
+        return self._rk45.rk45_step
 
     @property
     def fixed_steps(self) -> Callable:
@@ -448,6 +474,34 @@ def fixed_steps(t0, dt, steps, per_save, rk4, Y0, P, OUT, log_rows, clamp_rows, 
             _keep_variables(t0 + s * per_save * dt, y, P, dy_saved, V, active, everyone, OUTV, s, keep)
     return k, nfev
 """
+
+
+def _derivatives_function(name: str, body: list[str]) -> list[str]:
+    return [f"@njit({DERIVATIVES!r}, cache=True, error_model='numpy', nogil=True)",
+            f"def {name}(t, Y, P, DY, V, active):",
+            "    for m in range(Y.shape[1]):",
+            "        if not active[m]:",
+            "            for i in range(DY.shape[0]):",
+            "                DY[i, m] = 0.0",
+            "            continue",
+            *body,
+            "",
+            ""]
+
+
+def _ancestors(plan: Plan, names: list[str]) -> set[str]:
+    """``names`` and every equation they read, directly or not."""
+    eqs = plan.equations
+    seen: set[str] = set()
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in eqs:
+            stack.extend(eqs[name].inputs)
+    return seen
 
 
 def _helpers_used(plan: Plan, names: list[str]) -> set[str]:

@@ -40,6 +40,7 @@ class Typed:
     role: Role = "user"
     owner: str | None = None
     sector: str | None = None
+    array: str | None = None  # the array this is an element of (see .subscripts)
 
     @property
     def hidden(self) -> bool:

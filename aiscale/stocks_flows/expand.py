@@ -21,6 +21,8 @@ builtin's output keeps the role ``user``.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,6 +30,17 @@ from typing import Any
 from .elements import Builtin, Equation, Parameter, Stock
 from .errors import DuplicateNameError
 from .functions import absolute, safe_div
+from .subscripts import (
+    Array,
+    ArrayDeclaration,
+    Dimension,
+    Part,
+    Resolver,
+    SubscriptError,
+    bind,
+    flat_name,
+    part_elements,
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +52,7 @@ class BuiltinDeclaration:
     numbers: tuple[Parameter, ...] = field(default=())
 
 
-Declaration = Parameter | Stock | Equation | BuiltinDeclaration
+Declaration = Parameter | Stock | Equation | BuiltinDeclaration | ArrayDeclaration
 
 
 @dataclass
@@ -48,6 +61,8 @@ class Expanded:
     stocks: dict[str, Stock] = field(default_factory=dict)
     equations: dict[str, Equation] = field(default_factory=dict)
     builtins: dict[str, Builtin] = field(default_factory=dict)
+    arrays: dict[str, Array] = field(default_factory=dict)
+    dimensions: dict[str, Dimension] = field(default_factory=dict)
 
     def kind_of(self, name: str) -> str | None:
         if name in self.parameters:
@@ -59,20 +74,87 @@ class Expanded:
         return None
 
 
-def expand(declared: Mapping[str, Declaration], time_unit: str) -> Expanded:
-    """Every element of a model: the declared ones, and each builtin written out, in
-    declaration order. ``declared`` is not changed."""
-    out = Expanded()
+def expand(declared: Mapping[str, Declaration], time_unit: str,
+           dimensions: Mapping[str, Dimension] | None = None) -> Expanded:
+    """Every element of a model: the declared ones, each builtin written out and each
+    array written out element by element (:mod:`.subscripts`), in declaration order.
+    ``declared`` is not changed."""
+    out = Expanded(dimensions=dict(dimensions or {}))
     flows = _declared_flows(declared)
+    resolver = Resolver(out.dimensions, {n: d.dims for n, d in declared.items()
+                                         if isinstance(d, ArrayDeclaration) and d.dims})
     for item in declared.values():
         if isinstance(item, BuiltinDeclaration):
             builder = _Builder(out, item.builtin, time_unit, flows)
             for p in item.numbers:
                 builder.parameter(p)
             out.builtins[item.builtin.name] = builder.expand()
+        elif isinstance(item, ArrayDeclaration):
+            _flatten(out, item, resolver)
+        elif isinstance(item, Equation) and any(i in resolver.arrays for i in item.inputs):
+            # a scalar equation reading an array: resolved (or refused) as arrays are
+            _flatten(out, ArrayDeclaration(item.name, item.kind, (), item, parts=(
+                Part((), item.function, item.inputs),)), resolver)
         else:
             _add(out, item)
     return out
+
+
+def _flatten(out: Expanded, a: ArrayDeclaration, resolver: Resolver) -> None:
+    """An array's scalar elements ``name[e1,...]``, and its :class:`Array` record."""
+    dims = out.dimensions
+    combos = list(itertools.product(*(dims[d].elements for d in a.dims)))
+    names = {c: flat_name(a.name, c) for c in combos}
+    template = dataclasses.replace(a.element, array=a.name if a.dims else None)
+    what = f"{a.kind} {a.name!r}"
+    bound: dict[tuple[str, ...], tuple[str, ...]] = {}
+    if a.kind == "parameter":
+        for c in combos:
+            _add(out, dataclasses.replace(template, name=names[c], value=float(a.values[c])))
+    elif a.kind == "stock":
+        s = template
+        for c in combos:
+            def one(ref: str) -> str:
+                fn, found = resolver.resolve(what, ref, a.dims, c)
+                if len(found) != 1 or fn is not None:
+                    raise SubscriptError(f"{what}: {ref!r} must name one element")
+                return found[0]
+            flows_in, flows_out = [], []
+            for listed, into in ((s.inflows, flows_in), (s.outflows, flows_out)):
+                for f in listed:
+                    flow = one(f)
+                    if a.dims and flow == f and f not in resolver.arrays:
+                        raise SubscriptError(
+                            f"{what} ranges over {', '.join(a.dims)} but lists the scalar flow {f!r}: "
+                            "every element would receive all of it; make the flow an array too")
+                    into.append(flow)
+            initial = a.values[c]
+            initial = one(initial) if isinstance(initial, str) else float(initial)
+            _add(out, dataclasses.replace(s, name=names[c], initial=initial, inflows=tuple(flows_in),
+                                          outflows=tuple(flows_out)))
+    else:
+        owner: dict[tuple[str, ...], tuple[Part, tuple[str, ...]]] = {}
+        for part in a.parts:
+            for c in part_elements(part, dims):
+                if c in owner:
+                    raise SubscriptError(f"{what}: element {flat_name(a.name, c)} is defined twice")
+                owner[c] = (part, c)
+        missing = [names[c] for c in combos if c not in owner]
+        if missing:
+            raise SubscriptError(f"{what}: no equation for {', '.join(missing)}")
+        for c in combos:
+            part, current = owner[c]
+            function, inputs = bind(what, part, current, resolver)
+            bound[c] = inputs
+            _add(out, dataclasses.replace(template, name=names[c], function=function, inputs=inputs))
+    if not a.dims:
+        return
+    a2a = []
+    for part in a.parts:
+        texts = (tuple(resolver.a2a_text(what, part.refs.get(arg, arg), part.dims) for arg in part.args)
+                 if part.dims == a.dims else None)
+        a2a.append(None if texts is None or None in texts else texts)
+    out.arrays[a.name] = Array(a.name, a.kind, a.dims, names, a.parts, tuple(a2a), bound)  # type: ignore[arg-type]
 
 
 def _declared_flows(declared: Mapping[str, Declaration]) -> set[str]:

@@ -17,15 +17,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import integrate as _ivp
-from scipy.optimize import brentq
 
+from . import rk45
 from .events import BlowUp, Event, Threshold
-from .settings import FIXED, FixedStep, RunSettings
+from .settings import ADAPTIVE, FIXED, FixedStep, RunSettings
 
-ADAPTIVE_METHODS = {"RK45": _ivp.RK45, "RK23": _ivp.RK23, "DOP853": _ivp.DOP853,
-                    "Radau": _ivp.Radau, "BDF": _ivp.BDF, "LSODA": _ivp.LSODA}
+ADAPTIVE_METHODS = ADAPTIVE  # scipy.integrate's solvers of these names
 FIXED_METHODS = FIXED
+
+
+def _solver_class(method: str) -> Any:
+    """scipy's solver ``method`` (imported when first needed: scipy.integrate takes a
+    while to import, and RK45 runs of compiled models do not use it)."""
+    from scipy import integrate
+    return getattr(integrate, method)
 
 
 class _Watchdog(Exception):
@@ -139,16 +144,17 @@ class _System:
             return np.nextafter(self.segment_end, -np.inf)
         return t
 
-    def _count(self) -> None:
-        self.nfev += 1
+    def charge(self, evaluations: int = 1) -> None:
+        """Count right-hand-side evaluations; past a limit, stop the run (the watchdog)."""
+        self.nfev += evaluations
         if self.nfev > self.max_evaluations:
             raise _Watchdog(f"more than {self.max_evaluations} right-hand-side evaluations")
-        if (self.max_seconds is not None and not self.nfev & 15
+        if (self.max_seconds is not None and (evaluations > 1 or not self.nfev & 15)
                 and _time.perf_counter() - self.started > self.max_seconds):
             raise _Watchdog(f"more than {self.max_seconds:g} s of wall time")
 
     def state_derivatives(self, t: float, y: np.ndarray) -> tuple[Mapping, np.ndarray]:
-        self._count()
+        self.charge()
         t = self._clock(t)
         if self.kernel is not None:
             dy, V = np.empty_like(y), np.empty((len(self.kernel.variables), self.n))
@@ -169,6 +175,8 @@ class _System:
                 and np.array_equal(last[2], self.active)):
             if len(last) == 6:  # a kernel evaluation: its variables, when asked for
                 y, dy, V = self._scratch
+                if self.kernel.pruned:  # the solver's evaluation left out the output-only ones
+                    self.kernel.derivatives(clock, y, self.P, dy, V, self.active)
                 ns = _KernelValues(self.kernel, V, self.base, y, clock, last[5])
                 return y, ns, dy, last[4]
             return last[3:]
@@ -199,7 +207,7 @@ class _System:
         the remembered evaluation is used for); dz and the blow-up indicator are kept."""
         if t >= self.segment_end:
             t = self._clock(t)
-        self._count()
+        self.charge()
         y, dy, V = self._scratch
         dz = np.empty(y.size)
         g = np.empty(self.n)
@@ -485,6 +493,7 @@ class _Pipelines:
 def _root(g, t0: float, t1: float, guess: float) -> float:
     """The crossing of ``g`` between ``t0`` and ``t1`` (``guess`` if it cannot be bracketed)."""
     try:
+        from scipy.optimize import brentq
         return float(brentq(g, t0, t1, xtol=1e-12 * max(1.0, abs(t1)), rtol=1e-12))
     except ValueError:
         return guess
@@ -539,8 +548,11 @@ def _adaptive(system: _System, y0, start, stop, saveper, method, rtol, atol, max
     while t < stop and system.active.any():
         seg_end = next(b for b in bounds if b > t)
         system.segment_end = seg_end if seg_end < stop else np.inf
-        solver = ADAPTIVE_METHODS[method](system.rhs, t, z, seg_end, rtol=rtol, atol=atol_arr,
-                                          max_step=max_step)
+        if rk45.wanted(system, method):
+            solver = rk45.CompiledRK45(system, t, z, seg_end, rtol, atol_arr, max_step)
+        else:
+            solver = _solver_class(method)(system.rhs, t, z, seg_end, rtol=rtol, atol=atol_arr,
+                                           max_step=max_step)
         restart = False
         stalled = 0
         while solver.status == "running" and not restart:

@@ -140,7 +140,7 @@ def apply_interventions(elements: Expanded, interventions: Sequence[Intervention
     """The elements with ``interventions`` applied, in order: a new :class:`Expanded`;
     ``elements`` is not changed. The new elements have role ``policy``."""
     new = Expanded(dict(elements.parameters), dict(elements.stocks), dict(elements.equations),
-                   dict(elements.builtins))
+                   dict(elements.builtins), dict(elements.arrays), dict(elements.dimensions))
     by_target: dict[str, list[tuple[int, Intervention]]] = {}
     for k, iv in enumerate(interventions):
         by_target.setdefault(iv.target, []).append((k, iv))

@@ -31,6 +31,14 @@ from typing import TYPE_CHECKING, Any
 from .elements import Builtin, Equation, Lookup, Parameter, Stock
 from .errors import DuplicateNameError, ModelError, did_you_mean, unknown_name
 from .expand import BuiltinDeclaration, Declaration, Expanded, expand
+from .subscripts import (
+    ArrayDeclaration,
+    Dimension,
+    Part,
+    SubscriptError,
+    dims_tuple,
+    element_values,
+)
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -60,6 +68,7 @@ class Model:
         self.stop = DEFAULT_STOP if stop is None else float(stop)
         self.interventions: tuple = ()        # applied by with_interventions, in order
         self._declared: dict[str, Declaration] = {}
+        self._dimensions: dict[str, Dimension] = {}
         self._values: dict[str, Parameter] = {}  # set by with_parameters on non-declared names
         self._elements: Expanded | None = None
         self._plan: Plan | None = None
@@ -85,23 +94,104 @@ class Model:
         if structure:
             self._plan = None
 
-    def parameter(self, name: str, value: float, unit: str | None, low: float | None = None,
+    # ------------------------------------------------------------------ subscripts
+    def dimension(self, name: str, elements: Sequence[str], of: str | None = None,
+                  maps_to: str | None = None) -> Dimension:
+        """Declare a dimension (Vensim subscript range) of named ``elements``; with
+        ``of``, a subrange of that dimension; with ``maps_to``, its elements stand for
+        those of the dimension ``maps_to`` position by position (a Vensim mapping). See
+        :mod:`.subscripts`."""
+        if not name.isidentifier():
+            raise ValueError(f"dimension name {name!r} is not a valid identifier")
+        if name in self._dimensions:
+            raise DuplicateNameError(f"duplicate dimension {name!r}")
+        elements = tuple(str(e) for e in elements)
+        bad = [e for e in elements if not e.isidentifier()]
+        if not elements or bad or len(set(elements)) < len(elements):
+            raise ValueError(f"dimension {name!r}: elements must be distinct identifiers, not {list(elements)}")
+        if of is not None:
+            if of not in self._dimensions or self._dimensions[of].of is not None:
+                raise SubscriptError(f"dimension {name!r}: {of!r} is not a declared (whole) dimension"
+                                     f"{did_you_mean(of, self._dimensions)}")
+            outside = [e for e in elements if e not in self._dimensions[of].elements]
+            if outside:
+                raise SubscriptError(f"dimension {name!r}: {outside} are not elements of {of!r}")
+        d = Dimension(name, elements, of, maps_to)
+        self._dimensions[name] = d
+        self._changed()
+        return d
+
+    @property
+    def dimensions(self) -> Mapping[str, Dimension]:
+        return MappingProxyType(self._dimensions)
+
+    def _dims(self, what: str, dims: str | Sequence[str] | None, parts: bool = False) -> tuple[str, ...]:
+        """Declared dimensions (for ``parts``, also subranges, and single elements,
+        held as one-element subranges ``dimension:element``)."""
+        out = []
+        for d in dims_tuple(dims):
+            if d in self._dimensions and (parts or self._dimensions[d].of is None):
+                out.append(d)
+                continue
+            owners = [k for k, v in self._dimensions.items() if v.of is None and d in v.elements]
+            if parts and len(owners) == 1:
+                key = f"{owners[0]}:{d}"
+                self._dimensions.setdefault(key, Dimension(key, (d,), owners[0]))
+                out.append(key)
+                continue
+            what_else = "a whole dimension (declare the array over it; define parts over subranges)" \
+                if d in self._dimensions else "a declared dimension"
+            raise SubscriptError(f"{what}: {d!r} is not {what_else}{did_you_mean(d, self._dimensions)}")
+        families = [self._dimensions[d].family for d in out]
+        if len(set(families)) < len(families):
+            raise SubscriptError(f"{what}: dimension listed twice in {list(dims_tuple(dims))}")
+        return tuple(out)
+
+    def _array(self, decl: ArrayDeclaration) -> None:
+        self._claim(decl.name)
+        self._declare(decl)
+
+    def parameter(self, name: str, value: Any, unit: str | None, low: float | None = None,
                   high: float | None = None, source: str = "", doc: str = "",
-                  sector: str | None = None) -> Parameter:
-        """Declare a constant with its unit, plausible range and source."""
+                  sector: str | None = None, dims: str | Sequence[str] | None = None) -> Parameter:
+        """Declare a constant with its unit, plausible range and source. With ``dims``,
+        an array: ``value`` is one number for every element, a mapping from element to
+        number, or a sequence in element order."""
         self._claim(name)
-        p = Parameter(name, float(value), unit, low, high, source, doc, sector=sector)
         if low is not None and high is not None and low > high:
             raise ValueError(f"parameter {name!r}: low ({low:g}) is above high ({high:g})")
+        if dims is not None:
+            d = self._dims(f"parameter {name!r}", dims)
+            values = element_values(f"parameter {name!r}", value, d, self._dimensions)
+            template = Parameter(name, 0.0, unit, low, high, source, doc, sector=sector)
+            for c, v in values.items():
+                dataclasses.replace(template, name=f"{name}[{','.join(c)}]", value=float(v)).check(float(v))
+            self._array(ArrayDeclaration(name, "parameter", d, template, values))
+            return template
+        p = Parameter(name, float(value), unit, low, high, source, doc, sector=sector)
         p.check(p.value)
         self._declare(p)
         return p
 
-    def stock(self, name: str, initial: float | str, unit: str | None, inflows: Iterable[str] = (),
+    def stock(self, name: str, initial: Any, unit: str | None, inflows: Iterable[str] = (),
               outflows: Iterable[str] = (), non_negative: bool = False, positive: bool = False,
-              doc: str = "", source: str = "", hidden: bool = False, sector: str | None = None) -> Stock:
-        """Declare a stock: integrated state fed by ``inflows`` and drained by ``outflows``."""
+              doc: str = "", source: str = "", hidden: bool = False, sector: str | None = None,
+              dims: str | Sequence[str] | None = None) -> Stock:
+        """Declare a stock: integrated state fed by ``inflows`` and drained by ``outflows``.
+
+        With ``dims``, an array of stocks: ``initial`` is one value (a number, or the
+        name of a parameter, an array over the same dimensions read element by
+        element), a mapping from element to value, or a sequence in element order; the
+        flows are arrays over the same dimensions (or references such as
+        ``"aging[earlier]"``)."""
         self._claim(name)
+        if dims is not None:
+            d = self._dims(f"stock {name!r}", dims)
+            values = element_values(f"stock {name!r}", initial, d, self._dimensions)
+            template = Stock(name, 0.0, unit, tuple(inflows), tuple(outflows), non_negative, positive,
+                             doc, source, role="generated" if hidden else "user", sector=sector)
+            self._array(ArrayDeclaration(name, "stock", d, template, values))
+            return template
         s = Stock(name, initial if isinstance(initial, str) else float(initial), unit,
                   tuple(inflows), tuple(outflows), non_negative, positive, doc, source,
                   role="generated" if hidden else "user", sector=sector)
@@ -109,35 +199,55 @@ class Model:
         return s
 
     def _equation(self, kind: str, unit: str | None, doc: str | None, source: str,
-                  name: str | None, inputs: Sequence[str] | None, sector: str | None
+                  name: str | None, inputs: Sequence[str] | None, sector: str | None,
+                  dims: str | Sequence[str] | None = None, refs: Mapping[str, str] | None = None
                   ) -> Callable[[Callable], Callable]:
         def register(function: Callable) -> Callable:
             ename = name or function.__name__
-            self._claim(ename)
             arity = len(inspect.signature(function).parameters)
             if inputs is not None and len(inputs) != arity:
                 raise ValueError(f"{ename}: {len(inputs)} input names for a function of {arity} arguments")
             names = tuple(inputs) if inputs is not None else tuple(inspect.signature(function).parameters)
-            self._declare(Equation(ename, kind, function, names, unit,  # type: ignore[arg-type]
-                                   inspect.cleandoc(doc or function.__doc__ or ""), source, sector=sector))
+            eq = Equation(ename, kind, function, names, unit,  # type: ignore[arg-type]
+                          inspect.cleandoc(doc or function.__doc__ or ""), source, sector=sector)
+            if dims is None and not refs:
+                self._claim(ename)
+                self._declare(eq)
+                return function
+            where = f"{kind} {ename!r}"
+            unknown = sorted(set(refs or {}) - set(names))
+            if unknown:
+                raise ValueError(f"{where}: refs name {unknown}, which are not arguments of the function "
+                                 f"({', '.join(names)})")
+            part = Part(self._dims(where, dims, parts=True), function, names, dict(refs or {}))
+            families = tuple(self._dimensions[d].family for d in part.dims)
+            old = self._declared.get(ename)
+            if isinstance(old, ArrayDeclaration) and old.parts and part.dims != families \
+                    and old.dims == families and old.kind == kind and old.unit == unit:
+                self._declared[ename] = dataclasses.replace(old, parts=(*old.parts, part))  # another part
+                self._changed()
+                return function
+            self._array(ArrayDeclaration(ename, kind, families, eq, parts=(part,)))
             return function
         return register
 
     def flow(self, unit: str | None, doc: str | None = None, source: str = "",
              name: str | None = None, inputs: Sequence[str] | None = None,
-             sector: str | None = None) -> Callable[[Callable], Callable]:
+             sector: str | None = None, dims: str | Sequence[str] | None = None,
+             refs: Mapping[str, str] | None = None) -> Callable[[Callable], Callable]:
         """Decorator declaring a flow (a rate in stock unit per time unit).
 
         The function's argument names are the names it reads. A template used for
         several elements gives ``name`` and ``inputs`` (positional) explicitly.
         """
-        return self._equation("flow", unit, doc, source, name, inputs, sector)
+        return self._equation("flow", unit, doc, source, name, inputs, sector, dims, refs)
 
     def auxiliary(self, unit: str | None, doc: str | None = None, source: str = "",
                   name: str | None = None, inputs: Sequence[str] | None = None,
-                  sector: str | None = None) -> Callable[[Callable], Callable]:
+                  sector: str | None = None, dims: str | Sequence[str] | None = None,
+                  refs: Mapping[str, str] | None = None) -> Callable[[Callable], Callable]:
         """Decorator declaring an auxiliary (any other computed quantity); see :meth:`flow`."""
-        return self._equation("auxiliary", unit, doc, source, name, inputs, sector)
+        return self._equation("auxiliary", unit, doc, source, name, inputs, sector, dims, refs)
 
     def lookup(self, name: str, input: str, points: Sequence[tuple[float, float]], unit: str | None,
                doc: str = "", source: str = "", sector: str | None = None) -> Equation:
@@ -278,7 +388,7 @@ class Model:
         """Every element, builtins written out (computed once, then cached)."""
         if self._elements is None:
             from .interventions import apply_interventions
-            elements = expand(self._declared, self.time_unit)
+            elements = expand(self._declared, self.time_unit, self._dimensions)
             if self.interventions:
                 elements = apply_interventions(elements, self.interventions, self.time_unit)
             for name, p in self._values.items():
@@ -334,6 +444,7 @@ class Model:
         new = object.__new__(Model)
         new.__dict__.update(self.__dict__)
         new._declared = dict(self._declared)
+        new._dimensions = dict(self._dimensions)
         new._values = dict(self._values)
         new._elements = None
         if structure_changed:
@@ -344,7 +455,7 @@ class Model:
                         **kw: float) -> Model:
         """A new model with new parameter values (user or policy parameters; generated
         ones are refused). The compiled plan is shared, not rebuilt."""
-        values = {**(values or {}), **kw}
+        values = self._per_element({**(values or {}), **kw})
         self.build()
         new = self._copy(structure_changed=False)
         for key, value in values.items():
@@ -359,6 +470,19 @@ class Model:
             else:
                 new._values[key] = updated
         return new
+
+    def _per_element(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Values given for a whole parameter array (one value, a mapping from element
+        to value, or a sequence) as values of its elements ``name[e]``."""
+        out: dict[str, Any] = {}
+        for key, value in values.items():
+            decl = self._declared.get(key)
+            if isinstance(decl, ArrayDeclaration) and decl.kind == "parameter" and decl.dims:
+                per = element_values(f"parameter {key!r}", value, decl.dims, self._dimensions)
+                out.update({f"{key}[{','.join(c)}]": v for c, v in per.items()})
+            else:
+                out[key] = value
+        return out
 
     def replace(self, *elements: Parameter) -> Model:
         """A new model with these parameters replacing the declared ones of the same
@@ -453,6 +577,15 @@ class Model:
         return single_result(self, run, parameters=parameters, events=events, blowup=blowup,
                              breakpoints=breakpoints)
 
+    def as_array(self, data: Any, name: str) -> Any:
+        """The array ``name`` from a results frame or an ensemble dataset (whose
+        variables are its elements ``name[e]``) as one ``xarray.DataArray``, the
+        array's dimensions last (e.g. ``(run, time, region)``)."""
+        from .subscripts import as_array
+        if name not in self.elements.arrays:
+            raise unknown_name("array", name, self.elements.arrays)
+        return as_array(data, self.elements.arrays[name])
+
     def run_ensemble(self, parameter_sets: Any, start: float | None = None, stop: float | None = None,
                      **kwargs: Any):
         """Simulate N parameter sets in one vectorised run (options as for :meth:`run`,
@@ -470,6 +603,8 @@ class Model:
 
 
 def _kind_of(item: Declaration) -> str:
+    if isinstance(item, ArrayDeclaration):
+        return f"{item.kind} array" if item.dims else item.kind
     if isinstance(item, BuiltinDeclaration):
         return item.builtin.label
     if isinstance(item, Parameter):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+import heapq
+
 import numpy as np
 
 from .compile import Kernel, NumpyCode, jit_wanted
@@ -88,18 +89,22 @@ class Plan:
         not_instant = pipeline_names | set(self.frozen_names)
 
         # Evaluation order: a topological sort of equations over equation->equation links.
-        g = nx.DiGraph()
-        g.add_nodes_from(eqs)
+        links = {name: set() for name in eqs}
         for eq in eqs.values():
             if eq.name not in not_instant:
-                g.add_edges_from((i, eq.name) for i in eq.inputs if i in eqs)
-        for cycle in nx.simple_cycles(g):
-            path = " -> ".join([*cycle, cycle[0]])
-            problems.append(("algebraic-loop", f"algebraic loop (no stock in between): {path}"))
+                for i in eq.inputs:
+                    if i in eqs:
+                        links[i].add(eq.name)
+        order = _topological_order(links)
+        if len(order) < len(eqs):
+            import networkx as nx  # only to name the loops
+            for cycle in nx.simple_cycles(nx.DiGraph([(a, b) for a, bs in links.items() for b in bs])):
+                path = " -> ".join([*cycle, cycle[0]])
+                problems.append(("algebraic-loop", f"algebraic loop (no stock in between): {path}"))
         if problems:
             raise ModelValidationError(problems)
 
-        self.order: list[Equation] = [eqs[n] for n in nx.lexicographical_topological_sort(g)]
+        self.order: list[Equation] = [eqs[n] for n in order]
         self.steps = [(eq.name, eq.function, eq.inputs) for eq in self.order
                       if not eq.initial_only and eq.name not in not_instant]
         self.stock_names: list[str] = list(spec.stocks)
@@ -348,6 +353,27 @@ class Plan:
                     f"dt = {dt:g} at t = {t:g}{member}, where a fixed-step method oscillates; use "
                     f"dt <= {value:g}" + (", a lower order" if b.order > 1 else "")
                     + " or an adaptive method")
+
+
+def _topological_order(links: Mapping[str, set[str]]) -> list[str]:
+    """Names in an order where each comes after every name linking to it, the smallest
+    name first where there is a choice (networkx's lexicographical_topological_sort);
+    names on or after a cycle are left out."""
+    waiting = dict.fromkeys(links, 0)
+    for targets in links.values():
+        for b in targets:
+            waiting[b] += 1
+    ready = [name for name, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        name = heapq.heappop(ready)
+        order.append(name)
+        for b in links[name]:
+            waiting[b] -= 1
+            if waiting[b] == 0:
+                heapq.heappush(ready, b)
+    return order
 
 
 def _values_key(params: Mapping[str, Any]) -> bytes:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -50,11 +51,10 @@ class Solver:
     max_step: float = math.inf
     log_space: bool = True
 
+    fixed: ClassVar[bool] = False
+
     def __post_init__(self) -> None:
-        if self.method not in ADAPTIVE:
-            hint = " (a fixed-step method: use FixedStep(dt, method))" if self.method in FIXED else ""
-            raise ValueError(f"unknown method {self.method!r}{hint}; choose one of "
-                             f"{', '.join([*ADAPTIVE, *FIXED])}")
+        _check_method(self.method, "", ADAPTIVE, FIXED, "a fixed-step method: use FixedStep(dt, method)")
         object.__setattr__(self, "rtol", _positive("rtol", self.rtol))
         if not (self.max_step == math.inf or _positive("max_step", self.max_step)):
             raise ValueError(f"max_step must be positive, not {self.max_step!r}")
@@ -64,12 +64,7 @@ class Solver:
             if not (np.isfinite(a).all() and (a > 0).all()):
                 raise ValueError(f"atol must be positive finite numbers, not {self.atol!r}")
             object.__setattr__(self, "atol", float(a) if a.ndim == 0 else tuple(a.tolist()))
-        if not isinstance(self.log_space, bool):
-            raise ValueError(f"log_space must be True or False for an adaptive Solver, not {self.log_space!r}")
-
-    @property
-    def fixed(self) -> bool:
-        return False
+        _check_log_space(self.log_space, "an adaptive Solver")
 
 
 @dataclass(frozen=True)
@@ -82,18 +77,25 @@ class FixedStep:
     method: str = "euler"
     log_space: bool = False
 
-    def __post_init__(self) -> None:
-        if self.method not in FIXED:
-            hint = " (an adaptive method: use Solver(method))" if self.method in ADAPTIVE else ""
-            raise ValueError(f"unknown fixed-step method {self.method!r}{hint}; choose one of "
-                             f"{', '.join(FIXED)}")
-        object.__setattr__(self, "dt", _positive("dt", self.dt))
-        if not isinstance(self.log_space, bool):
-            raise ValueError(f"log_space must be True or False for FixedStep, not {self.log_space!r}")
+    fixed: ClassVar[bool] = True
 
-    @property
-    def fixed(self) -> bool:
-        return True
+    def __post_init__(self) -> None:
+        _check_method(self.method, "fixed-step ", FIXED, ADAPTIVE, "an adaptive method: use Solver(method)")
+        object.__setattr__(self, "dt", _positive("dt", self.dt))
+        _check_log_space(self.log_space, "FixedStep")
+
+
+def _check_method(method: str, kind: str, allowed: Sequence[str], other: Sequence[str], hint: str) -> None:
+    """Refuse a method not in ``allowed`` (with ``hint`` when it is one of ``other``)."""
+    if method not in allowed:
+        hint = f" ({hint})" if method in other else ""
+        choices = allowed if kind else [*allowed, *other]
+        raise ValueError(f"unknown {kind}method {method!r}{hint}; choose one of {', '.join(choices)}")
+
+
+def _check_log_space(value: Any, what: str) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"log_space must be True or False for {what}, not {value!r}")
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ class Result:
     metadata: dict[str, Any] = field(default_factory=dict)
     states: pd.DataFrame | None = None
     frozen: dict[str, float] = field(default_factory=dict)  # values frozen at the start (INITIAL)
+    arrays: Mapping[str, Any] = field(default_factory=dict)  # the model's arrays (.subscripts.Array)
 
     def __repr__(self) -> str:
         meta = self.metadata
@@ -59,6 +60,15 @@ class Result:
 
     def __getitem__(self, name: str) -> pd.Series:
         return self.frame[name]
+
+    def array(self, name: str) -> Any:
+        """The array ``name`` (columns ``name[e]``) as an ``xarray.DataArray`` with dims
+        ``(time, *its dimensions)``."""
+        from .errors import unknown_name
+        from .subscripts import as_array
+        if name not in self.arrays:
+            raise unknown_name("array", name, self.arrays)
+        return as_array(self.frame, self.arrays[name])
 
     @property
     def state_names(self) -> list[str]:
@@ -184,7 +194,8 @@ def single_result(model: Model, run: RunSettings, **kwargs: Any) -> Result:
                                columns=pd.Index(model.plan.state_names, dtype=object))
     frozen = {k: float(np.ravel(v)[0]) for k, v in trajectory.frozen.items()}
     return Result(frame, {k: float(v[0]) for k, v in params.items()}, trajectory.events,
-                  trajectory.stats, run_metadata(model, params, trajectory), state_frame, frozen)
+                  trajectory.stats, run_metadata(model, params, trajectory), state_frame, frozen,
+                  dict(model.elements.arrays))
 
 
 def _run(model: Model, start: float, stop: float, *, parameters=None, events=(), blowup=None,

@@ -39,11 +39,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .elements import Builtin, Equation, Stock
+from .elements import Builtin, Equation, Parameter, Stock
 from .functions import Symbol, _sym
 
 if TYPE_CHECKING:
     from .model import Model
+    from .subscripts import Array
 
 __all__ = ["export_xmile", "equation_text"]
 
@@ -56,15 +57,20 @@ _RESERVED = {"time", "dt", "starttime", "stoptime", "if", "then", "else", "and",
 
 
 # --------------------------------------------------------------------------- equations
-def equation_text(eq: Equation) -> str:
-    """The XMILE text of one flow or auxiliary, traced from its Python function.
+def equation_text(eq: Equation, name_of: Callable[[str], str] | None = None) -> str:
+    """The XMILE text of one flow or auxiliary, traced from its Python function
+    (``name_of``: how an input's name is written, e.g. flattened array elements).
 
     A lookup gives the text of its input (its table goes into a ``<gf>`` element).
     """
     if eq.lookup is not None:
-        return _input_symbol(eq.inputs[0]).text
+        return _input_symbol(eq.inputs[0], name_of).text
+    return _traced(eq, eq.function, [_input_symbol(name, name_of) for name in eq.inputs])
+
+
+def _traced(eq: Equation, function: Callable, symbols: list[Symbol]) -> str:
     try:
-        out = eq.function(*[_input_symbol(name) for name in eq.inputs])
+        out = function(*symbols)
     except Exception as exc:
         raise ValueError(
             f"cannot export {eq.kind} {eq.name!r} to XMILE: tracing its function with symbolic "
@@ -79,9 +85,15 @@ def equation_text(eq: Equation) -> str:
                          f"{out!r}, not an expression or a number") from exc
 
 
-def _input_symbol(name: str) -> Symbol:
+def _input_symbol(name: str, name_of: Callable[[str], str] | None = None) -> Symbol:
     from .model import TIME
-    return Symbol("TIME" if name == TIME else name)
+    return Symbol("TIME" if name == TIME else name_of(name) if name_of else name)
+
+
+def flattened_name(name: str) -> str:
+    """``x[north,c1]`` -> ``x_north_c1``: an array element as a scalar XMILE name (also
+    inside a longer name, e.g. ``x[north]__intervened``)."""
+    return name.replace("[", "_").replace(",", "_").replace("]", "")
 
 
 def _number(value: float) -> str:
@@ -125,7 +137,7 @@ EXPANDABLE = ("smooth", "delay", "trend", "forecast")
 
 def export_xmile(model: Model, path: str | os.PathLike | None = None, start: float | None = None,
                  stop: float | None = None, dt: float = 1.0, saveper: float | None = None,
-                 builtins: str = "native") -> str:
+                 builtins: str = "native", arrays: str = "arrays") -> str:
     """The model as an XMILE 1.0 document (Euler, from ``start`` to ``stop``, default
     the model's span, by ``dt``, saving every ``saveper``, default ``dt``). With
     ``path``, also write it there atomically. Returns the document text.
@@ -133,9 +145,17 @@ def export_xmile(model: Model, path: str | os.PathLike | None = None, start: flo
     ``builtins="native"`` writes SMOOTH, DELAY, TREND and FORECAST as XMILE builtins
     (``SMTHN``, ``DELAYN``, ``FORCST`` ... which PySD reads; simlin 0.8 reads only
     orders 1 and 3 and no ``FORCST``); ``"expand"`` writes them as the stocks and flows
-    they stand for, which every engine reads."""
+    they stand for, which every engine reads.
+
+    ``arrays="arrays"`` writes subscripted elements as XMILE arrays (``<dimensions>``,
+    one equation for the whole array where it can, else one per element; sums written
+    out element by element, which PySD 3 and simlin both read); ``"flatten"`` writes
+    each element as a scalar named ``x_north`` for readers without arrays."""
     if builtins not in ("native", "expand"):
         raise ValueError(f"builtins must be 'native' or 'expand', not {builtins!r}")
+    if arrays not in ("arrays", "flatten"):
+        raise ValueError(f"arrays must be 'arrays' or 'flatten', not {arrays!r}")
+    flatten = arrays == "flatten" or not model.elements.arrays
     start = model.start if start is None else start
     stop = model.stop if stop is None else stop
     if not stop > start:
@@ -147,7 +167,7 @@ def export_xmile(model: Model, path: str | os.PathLike | None = None, start: flo
         if saveper <= 0 or not np.isclose(ratio, round(ratio), rtol=1e-9) or round(ratio) < 1:
             raise ValueError(f"saveper {saveper:g} must be a whole multiple of dt {dt:g}")
     model.build()  # export only models that validate
-    _check_names(model)
+    _check_names(model, flattened_name if flatten else _array_or_flattened(model))
 
     root = ET.Element("xmile", {"version": "1.0", "xmlns": XMILE_NS, "xmlns:isee": ISEE_NS})
     header = ET.SubElement(root, "header")
@@ -173,8 +193,15 @@ def export_xmile(model: Model, path: str | os.PathLike | None = None, start: flo
             if eqn:
                 _text(unit, "eqn", eqn)
 
+    if not flatten:
+        dims = ET.SubElement(root, "dimensions")
+        for d in model.elements.dimensions.values():
+            if d.of is None:
+                dim = ET.SubElement(dims, "dim", {"name": d.name})
+                for e in d.elements:
+                    ET.SubElement(dim, "elem", {"name": e})
     variables = ET.SubElement(ET.SubElement(root, "model"), "variables")
-    for element in _variables(model, expand=builtins == "expand"):
+    for element in _variables(model, expand=builtins == "expand", flatten=flatten):
         variables.append(element)
 
     ET.indent(root, space="  ")
@@ -204,17 +231,28 @@ def _model_units(definitions: Iterable[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _check_names(model: Model) -> None:
-    seen: dict[str, str] = {}
+def _array_or_flattened(model: Model) -> Callable[[str], str]:
+    """How a name is written when arrays are exported as arrays: an array's element as
+    ``x[north]``, any other name with brackets (an intervention on one element) flattened."""
+    members = {n for a in model.elements.arrays.values() for n in a.names.values()}
+    return lambda name: name if name in members else flattened_name(name)
+
+
+def _check_names(model: Model, name_of: Callable[[str], str]) -> None:
+    """Names XMILE reserves, or that XMILE would read as one (case-insensitively; an
+    array element flattened to a name the model already has)."""
+    seen: dict[str, str] = {}  # the name as XMILE reads it -> the element (or array) written so
     for name in model.names():
-        key = name.lower()
+        text = name_of(name)
+        array = model.element(name).array if "[" in text else None
+        written, source = (text.split("[")[0], array) if array else (text, name)
+        key = written.lower()
         if key in _RESERVED:
             raise ValueError(f"cannot export {name!r} to XMILE: it is a reserved XMILE name "
                              "(rename the element)")
-        if key in seen:
-            raise ValueError(f"cannot export to XMILE: {seen[key]!r} and {name!r} differ only in "
-                             "case, and XMILE names are case-insensitive")
-        seen[key] = name
+        if seen.setdefault(key, source) != source:
+            raise ValueError(f"cannot export to XMILE: {seen[key]!r} and {source!r} are both written "
+                             f"{written!r} (XMILE names are case-insensitive)")
 
 
 def builtin_arguments(b: Builtin) -> list[str | int]:
@@ -237,9 +275,10 @@ def builtin_text(b: Builtin, text_of: Callable[[str], str]) -> str:
     return f"{b.function}({', '.join(args)})"
 
 
-def _variables(model: Model, expand: bool) -> list[ET.Element]:
+def _variables(model: Model, expand: bool, flatten: bool = True) -> list[ET.Element]:
     """Every exported element, in declaration order: parameters, stocks, equations
-    (builtins where the kernel declared their output, unless ``expand``)."""
+    (builtins where the kernel declared their output, unless ``expand``; arrays as
+    arrays unless ``flatten``)."""
     builtins = {name: b for name, b in model.builtins.items()
                 if not (expand and b.kind in EXPANDABLE)}
     generated = {g for b in builtins.values() for g in b.generated}
@@ -270,22 +309,114 @@ def _variables(model: Model, expand: bool) -> list[ET.Element]:
             raise ValueError(f"cannot export {e.name!r} to XMILE: it reads {bad}, internal "
                              "element(s) of a builtin")
 
+    name_of = flattened_name if flatten else _array_or_flattened(model)
+    written: set[str] = set()
+
+    def array(element: Parameter | Stock | Equation) -> bool:
+        """Whether ``element`` is an array element (its array written once, here)."""
+        if flatten or element.array is None:
+            return False
+        if element.array not in written:
+            written.add(element.array)
+            elements.extend(_array(model, model.elements.arrays[element.array], name_of))
+        return True
+
     elements: list[ET.Element] = []
     for p in model.parameters.values():
-        if p.name in inline:
+        if p.name in inline or array(p):
             continue
-        elements.append(_variable("aux", p.name, _constant(p.value), p.unit, _doc(p.doc, p.source)))
+        elements.append(_variable("aux", name_of(p.name) if name_of else p.name, _constant(p.value),
+                                  p.unit, _doc(p.doc, p.source)))
     for s in model.stocks.values():
         if s.name in outputs:
-            elements.append(_builtin(outputs[s.name], attached, inline))
-        elif s.name not in generated:
-            elements.append(_stock(s))
+            elements.append(_builtin(outputs[s.name], attached, inline, name_of))
+        elif s.name not in generated and not array(s):
+            elements.append(_stock(s, name_of))
     for e in model.equations.values():
         if e.name in outputs:
-            elements.append(_builtin(outputs[e.name], attached, inline))
-        elif e.name not in generated:
-            elements.append(_equation(e))
+            elements.append(_builtin(outputs[e.name], attached, inline, name_of))
+        elif e.name not in generated and not array(e):
+            elements.append(_equation(e, name_of))
     return elements
+
+
+def _array(model: Model, a: Array, name_of: Callable[[str], str]) -> list[ET.Element]:
+    """An array as XMILE: one equation for all elements where one serves, else one per
+    element; a stock array starts from an array of its initial values."""
+    names = a.names
+    first = model.element(next(iter(names.values())))
+    tag = {"parameter": "aux", "auxiliary": "aux"}.get(a.kind, a.kind)
+    el = ET.Element(tag, {"name": a.name})
+    dims = ET.SubElement(el, "dimensions")
+    for d in a.dims:
+        ET.SubElement(dims, "dim", {"name": d})
+    out = [el]
+
+    def per_element(texts: dict[tuple[str, ...], str]) -> None:
+        if len(set(texts.values())) == 1:
+            _text(el, "eqn", next(iter(texts.values())))
+            return
+        for c, text in texts.items():
+            _text(_text(el, "element", subscript=",".join(c)), "eqn", text)
+
+    if a.kind == "parameter":
+        per_element({c: _constant(model.parameters[n].value) for c, n in names.items()})
+    elif a.kind == "stock":
+        stocks = {c: model.stocks[n] for c, n in names.items()}
+        initial = _array_initial(model, a, stocks)
+        if initial is None:  # numbers, or names, element by element: an array of them
+            start = f"{a.name}_initial"
+            if start.lower() in {n.split("[")[0].lower() for n in model.names()}:
+                raise ValueError(f"cannot export stock array {a.name!r}: its initial values need an "
+                                 f"array named {start!r}, which the model already uses")
+            init = ET.Element("aux", {"name": start})
+            dims2 = ET.SubElement(init, "dimensions")
+            for d in a.dims:
+                ET.SubElement(dims2, "dim", {"name": d})
+            for c, s in stocks.items():
+                text = s.initial if isinstance(s.initial, str) else _constant(s.initial)
+                _text(_text(init, "element", subscript=",".join(c)), "eqn", text)
+            _finish(init, first.unit, f"initial values of {a.name}")
+            out.insert(0, init)
+            initial = f"{start}[{', '.join(a.dims)}]"
+        _text(el, "eqn", initial)
+        s0 = next(iter(stocks.values()))
+        for tag_, flows in (("inflow", s0.inflows), ("outflow", s0.outflows)):
+            for f in flows:
+                owner = model.equations[f].array
+                if owner is None or any(model.equations[getattr(s, tag_ + "s")[flows.index(f)]].array != owner
+                                        for s in stocks.values()):
+                    raise ValueError(f"cannot export stock array {a.name!r} as an XMILE array: its "
+                                     f"{tag_} {f!r} is not one flow array (export with arrays='flatten')")
+                _text(el, tag_, owner)
+        if s0.non_negative:
+            ET.SubElement(el, "non_negative")
+    else:
+        eqs = {c: model.equations[n] for c, n in names.items()}
+        rewired = any(e.inputs != a.inputs.get(c) for c, e in eqs.items())  # e.g. an intervention
+        if len(a.parts) == 1 and a.a2a[0] is not None and not rewired:
+            part = a.parts[0]
+            symbols = [_input_symbol(t) for t in a.a2a[0]]
+            _text(el, "eqn", _traced(first, part.function, symbols))  # type: ignore[arg-type]
+        else:
+            per_element({c: equation_text(e, name_of) for c, e in eqs.items()})
+    return [*out[:-1], _finish(el, first.unit, _doc(first.doc, first.source))]
+
+
+def _array_initial(model: Model, a: Array, stocks: dict[tuple[str, ...], Stock]) -> str | None:
+    """One initial-value text for a whole stock array, or None."""
+    initials = [s.initial for s in stocks.values()]
+    if all(isinstance(v, float) for v in initials) and len(set(initials)) == 1:
+        return _constant(initials[0])  # type: ignore[arg-type]
+    if all(isinstance(v, str) for v in initials):
+        if len(set(initials)) == 1 and "[" not in initials[0]:  # type: ignore[operator]
+            return initials[0]  # type: ignore[return-value]
+        owner = model.element(initials[0]).array  # type: ignore[arg-type]
+        other = model.elements.arrays.get(owner) if owner else None
+        if other is not None and other.dims == a.dims and all(
+                s.initial == other.names[c] for c, s in stocks.items()):
+            return f"{owner}[{', '.join(a.dims)}]"
+    return None
 
 
 def _variable(tag: str, name: str, eqn: str, unit: str | None, doc: str) -> ET.Element:
@@ -302,24 +433,25 @@ def _finish(el: ET.Element, unit: str | None, doc: str) -> ET.Element:
     return el
 
 
-def _stock(s: Stock) -> ET.Element:
-    el = ET.Element("stock", {"name": s.name})
-    _text(el, "eqn", s.initial if isinstance(s.initial, str) else _constant(s.initial))
+def _stock(s: Stock, name_of: Callable[[str], str] | None = None) -> ET.Element:
+    rename = name_of or (lambda n: n)
+    el = ET.Element("stock", {"name": rename(s.name)})
+    _text(el, "eqn", rename(s.initial) if isinstance(s.initial, str) else _constant(s.initial))
     for f in s.inflows:
-        _text(el, "inflow", f)
+        _text(el, "inflow", rename(f))
     for f in s.outflows:
-        _text(el, "outflow", f)
+        _text(el, "outflow", rename(f))
     if s.non_negative:
         ET.SubElement(el, "non_negative")
     return _finish(el, s.unit, _doc(s.doc, s.source))
 
 
-def _equation(e: Equation) -> ET.Element:
-    el = ET.Element("flow" if e.kind == "flow" else "aux", {"name": e.name})
+def _equation(e: Equation, name_of: Callable[[str], str] | None = None) -> ET.Element:
+    el = ET.Element("flow" if e.kind == "flow" else "aux", {"name": name_of(e.name) if name_of else e.name})
     if e.initial_value_of is not None:  # frozen at the start
-        _text(el, "eqn", f"INIT({_input_symbol(e.initial_value_of).text})")
+        _text(el, "eqn", f"INIT({_input_symbol(e.initial_value_of, name_of).text})")
     else:
-        _text(el, "eqn", equation_text(e))
+        _text(el, "eqn", equation_text(e, name_of))
     if e.lookup is not None:
         gf = ET.SubElement(el, "gf")
         _text(gf, "xpts", _numbers(e.lookup.x))
@@ -327,9 +459,11 @@ def _equation(e: Equation) -> ET.Element:
     return _finish(el, e.unit, _doc(e.doc, e.source))
 
 
-def _builtin(b: Builtin, attached: set[str], inline: dict[str, float]) -> ET.Element:
+def _builtin(b: Builtin, attached: set[str], inline: dict[str, float],
+             name_of: Callable[[str], str] | None = None) -> ET.Element:
     def arg(name: str) -> str:
-        return _constant(inline[name]) if name in inline else _input_symbol(name).text
+        return _constant(inline[name]) if name in inline else _input_symbol(name, name_of).text
 
     tag = "flow" if b.kind in ("delay", "delay_fixed") and b.name in attached else "aux"
-    return _variable(tag, b.name, builtin_text(b, arg), b.unit, _doc(b.doc, b.source))
+    return _variable(tag, name_of(b.name) if name_of else b.name, builtin_text(b, arg), b.unit,
+                     _doc(b.doc, b.source))

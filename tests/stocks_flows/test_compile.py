@@ -98,3 +98,50 @@ def test_delays_in_a_kernel_match_and_the_kernel_is_loaded_from_its_file(jit):
     assert again.source == kernel.source and again.derivatives is kernel.derivatives
     np.testing.assert_allclose(r["shipments"].iloc[-1], delays().run(0, 20, method="euler", dt=0.125)
                                ["shipments"].iloc[-1], rtol=0)
+
+
+def test_compiled_rk45_takes_the_steps_scipy_takes(jit, monkeypatch):
+    """RK45 of a compiled model steps in numba (.rk45) as scipy's RK45 does: the same
+    accepted times, saved states, events and blow-ups. Not to the last bit: the error
+    estimate is a difference of nearly equal sums, which numba and BLAS add in other
+    orders, and the step size follows its fifth root."""
+    import scipy.integrate
+
+    from aiscale.stocks_flows import rk45
+
+    times: dict[str, list[float]] = {"compiled": [], "scipy": []}
+    compiled_step, scipy_step = rk45.CompiledRK45.step, scipy.integrate.RK45.step
+
+    def record(step, key):
+        def wrapped(self):
+            message = step(self)
+            times[key].append(float(self.t))
+            return message
+        return wrapped
+
+    monkeypatch.setattr(rk45.CompiledRK45, "step", record(compiled_step, "compiled"))
+    monkeypatch.setattr(scipy.integrate.RK45, "step", record(scipy_step, "scipy"))
+    m = jit_model()
+
+    @m.auxiliary("widget")
+    def doubled_size(size):  # read by no flow: the solver's evaluations leave it out
+        return 2 * size
+
+    assert m.build().plan.kernel.pruned
+    events = [Threshold("doubled_size", 40.0, name="size 20")]
+    ours = m.run(0, 30, rtol=1e-8, breakpoints=[7.5], events=events)
+    monkeypatch.setenv("AISCALE_SCIPY_RK45", "1")
+    theirs = m.run(0, 30, rtol=1e-8, breakpoints=[7.5], events=events)
+    assert len(times["compiled"]) == len(times["scipy"]) > 50
+    np.testing.assert_allclose(times["compiled"], times["scipy"], rtol=1e-7)
+    np.testing.assert_allclose(ours.states.to_numpy(), theirs.states.to_numpy(), rtol=1e-7, atol=1e-8)
+    assert [e.name for e in ours.events] == ["size 20"]
+    assert ours.events[0].time == pytest.approx(theirs.events[0].time, rel=1e-7)
+    assert np.interp(ours.events[0].time, ours.frame.index, ours["size"]) == pytest.approx(20.0, rel=1e-4)
+    np.testing.assert_allclose(ours["doubled_size"], 2 * ours["size"], rtol=1e-15)
+    b = blowup_model()
+    monkeypatch.delenv("AISCALE_SCIPY_RK45")
+    blown = b.run(0, 5)
+    monkeypatch.setenv("AISCALE_SCIPY_RK45", "1")
+    assert b.plan.kernel is not None and blown.blew_up
+    assert blown.events[-1].time == pytest.approx(b.run(0, 5).events[-1].time, rel=1e-9)
