@@ -32,7 +32,12 @@ CAPABILITY = "frontier_model_effective_compute_flop"
 # threshold onto 10.5.
 FTM_GAP_UNITS = 7.0
 FTM_START_UNITS = 10.5
-AUTOMATION_CURVE = ((0.0, 1.0), (4.0, 0.5), (7.0, 0.2), (8.5, 0.1), (9.5, 0.05), (10.5, 0.0))
+AUTOMATION_CURVE = ((0.0, 1.0), (4.0, 0.5), (7.0, 0.2), (8.5, 0.1), (9.5, 0.05))
+# Below his 5% point Davidson's curve falls linearly to 0 at 10.5 units; a hard zero makes
+# AI's economic value jump from nothing to millions of human-equivalents in one step.
+# aiscale continues his 10% -> 5% step instead: the share halves every further unit, so it
+# is positive (if tiny) at any capability and smooth in log compute.
+TAIL_UNITS, TAIL_SHARE, TAIL_HALVING_UNITS = 9.5, 0.05, 1.0
 
 
 def add_automation(m: Model) -> None:
@@ -56,9 +61,16 @@ def add_automation(m: Model) -> None:
             units_below_full - FTM_GAP_UNITS) / (start_units - FTM_GAP_UNITS)
         return if_then_else(units_below_full <= FTM_GAP_UNITS, units_below_full, stretched)
 
-    m.lookup("automation_fraction", "automation_curve_position", AUTOMATION_CURVE, "dimensionless",
-             doc="Share of cognitive tasks AI can do (0-1): Davidson's requirement curve read at "
-                 "the capability's position (log-linear between his quantiles; 0 beyond the start, "
-                 "1 beyond full automation)",
+    m.lookup("automation_curve_share", "automation_curve_position", AUTOMATION_CURVE, "dimensionless",
+             doc="Davidson's requirement curve from full automation down to his 5% point, read at "
+                 "the capability's position (log-linear between his quantiles; 1 beyond full automation)",
              source="Davidson 2023, What a compute-centric framework says about takeoff speeds "
                     "(github epoch-research/ftm, quantiles_from_gap)")
+
+    @m.auxiliary("dimensionless")
+    def automation_fraction(automation_curve_position, automation_curve_share):
+        """Share of cognitive tasks AI can do (0-1): Davidson's curve down to 5%, then halving
+        per unit of his coordinate (his 10% -> 5% step continued), so narrow AI early on has
+        a small positive share instead of a hard start (Davidson 2023)."""
+        tail = TAIL_SHARE * 2.0 ** (-(automation_curve_position - TAIL_UNITS) / TAIL_HALVING_UNITS)
+        return if_then_else(automation_curve_position <= TAIL_UNITS, automation_curve_share, tail)

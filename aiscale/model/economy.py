@@ -45,9 +45,10 @@ available finance would allow than the largest run done.
 from __future__ import annotations
 
 from ..stocks_flows import Model, clip, log10, maximum, minimum
-from .automation import CAPABILITY, FTM_GAP_UNITS, FTM_START_UNITS
+from .automation import CAPABILITY
 from .parameters import declare
 
+WAKE_UP_RAMP = 0.25  # the wake-up signal rises from 0 to 1 as the automatable share grows by this fraction
 TINY_SHARE = 1e-9  # keeps N/a and L/(1-a) finite at a = 0 and a = 1 (the terms they enter vanish there)
 
 
@@ -100,14 +101,19 @@ def _add_production(m: Model) -> None:
         """Capital wearing out at its depreciation rate."""
         return capital_usd * capital_depreciation_per_year
 
-    @m.auxiliary("FLOP/s/worker")
-    def runtime_flop_per_s_per_worker(inference_flop_per_s_per_worker, runtime_flop_gap, automation_curve_position):
+    @m.auxiliary("FLOP/s/worker", name="runtime_flop_per_s_per_worker",
+                 inputs=["inference_flop_per_s_per_worker", "runtime_flop_gap", "flop_gap",
+                         "full_automation_effective_flop", CAPABILITY])
+    def runtime_flop_per_s_per_worker(inference_flop_per_s_per_worker, runtime_flop_gap, flop_gap,
+                                      full_automation_effective_flop, capability_flop):
         """Inference compute per human-equivalent on the hardest task AI can do now. As in
-        Davidson 2023, tasks that need more training also need more runtime: the
-        requirement spans a runtime FLOP gap with the same quantiles as training (full
-        requirement at full automation, / gap at 20%, / gap^1.5 at the start)."""
-        position = minimum(maximum(automation_curve_position, 0.0), FTM_START_UNITS)
-        return inference_flop_per_s_per_worker * runtime_flop_gap ** (-position / FTM_GAP_UNITS)
+        Davidson 2023, a task's runtime requirement sits at the same quantile of its
+        distribution as its training requirement: runtime spans the runtime FLOP gap while
+        training spans the FLOP gap, so runtime ~ training^(log gap_runtime / log gap). The
+        full requirement holds at full automation; easier tasks, done earlier, need less."""
+        exponent = log10(runtime_flop_gap) / log10(flop_gap)
+        orders_below_full = maximum(log10(full_automation_effective_flop / capability_flop), 0.0)
+        return inference_flop_per_s_per_worker * 10.0 ** (-exponent * orders_below_full)
 
     @m.auxiliary("worker")
     def ai_labour_workers(economic_inference_flop_per_s, algorithmic_efficiency, runtime_flop_per_s_per_worker):
@@ -230,10 +236,15 @@ def _add_revenue(m: Model) -> None:
 
     @m.auxiliary("USD/year")
     def revenue_forecast_usd_per_year(ai_revenue_usd_per_year, expected_revenue_growth_per_year,
-                                      investment_horizon_years):
+                                      investment_horizon_years, addressable_market_usd_per_year,
+                                      provider_value_capture):
         """AI revenue expected at the horizon from its trend (Sterman 2000's FORECAST: a
-        linear extrapolation of the trend growth)."""
-        return ai_revenue_usd_per_year * (1 + expected_revenue_growth_per_year * investment_horizon_years)
+        linear extrapolation of the trend growth), never more than providers' share of the
+        wages of the tasks AI can do now: AI labour cannot earn more than the work it can
+        take on (the task model's bound; Acemoglu & Restrepo 2018)."""
+        trend = ai_revenue_usd_per_year * (1 + expected_revenue_growth_per_year * investment_horizon_years)
+        return maximum(minimum(trend, provider_value_capture * addressable_market_usd_per_year),
+                       ai_revenue_usd_per_year)
 
     @m.auxiliary("USD/year")
     def addressable_market_usd_per_year(gwp_usd_per_year, cognitive_share_of_gwp, automation_fraction):
@@ -246,8 +257,9 @@ def _add_revenue(m: Model) -> None:
 def _add_investment(m: Model) -> None:
     @m.auxiliary("dimensionless")
     def wake_up_signal(automation_fraction, wake_up_automation_fraction):
-        """0 below the wake-up threshold, rising to 1 at twice it (Davidson 2023's trigger)."""
-        return minimum(maximum(automation_fraction / wake_up_automation_fraction - 1, 0.0), 1.0)
+        """0 below the wake-up threshold, rising to 1 at 1.25 times it (Davidson 2023's trigger;
+        the automatable share grows ~30%/yr around 2023, so the ramp takes under a year)."""
+        return minimum(maximum((automation_fraction / wake_up_automation_fraction - 1) / WAKE_UP_RAMP, 0.0), 1.0)
 
     m.smooth("wake_up", "wake_up_signal", "wake_up_years", order=1, unit="dimensionless",
              doc="How far investors have woken up to AI's economic value (0-1)")
@@ -281,18 +293,31 @@ def _add_investment(m: Model) -> None:
 
     m.stock("capability_at_start_flop", CAPABILITY, "FLOP", doc="Capability in 2012 (constant)")
 
-    def capability_led_spending(ai_spending_2012, ai_spending_growth_2012_per_year, spending_adjustment_years,
-                                gwp_usd_per_year, gwp_2012, capability_flop, capability_at_start_flop,
-                                capability_spending_elasticity):
+    @m.auxiliary("1/year", name="capability_led_spending_growth_per_year",
+                 inputs=["balanced_growth_2012_per_year", "capability_spending_elasticity",
+                         "frontier_model_improvement", CAPABILITY])
+    def capability_led_spending_growth(balanced_growth_2012_per_year, capability_spending_elasticity,
+                                       frontier_model_improvement, capability_flop):
+        """Growth of capability-led spending: GWP's growth (balanced in 2012) plus the
+        elasticity times capability's growth."""
+        return balanced_growth_2012_per_year + capability_spending_elasticity * frontier_model_improvement / capability_flop
+
+    m.stock("capability_led_spending_growth_2012_per_year", "capability_led_spending_growth_per_year", "1/year",
+            doc="Growth of capability-led spending in 2012 (constant): capex starts on its own growth path")
+
+    def capability_led_spending(ai_spending_2012, capability_led_spending_growth_2012_per_year,
+                                spending_adjustment_years, gwp_usd_per_year, gwp_2012, capability_flop,
+                                capability_at_start_flop, capability_spending_elasticity):
         """Capex capability progress alone justifies (AI R&D and narrow AI before AI earns
-        labour income): the 2012 level (on its growth path), growing with GWP and with
-        capability^elasticity."""
-        return (ai_spending_2012 * (1 + ai_spending_growth_2012_per_year * spending_adjustment_years)
+        much labour income): the 2012 level, growing with GWP and with capability^elasticity.
+        It starts one adjustment time ahead of spending on its own growth path, so spending
+        grows at that rate from the first day (no start-up transient)."""
+        return (ai_spending_2012 * (1 + capability_led_spending_growth_2012_per_year * spending_adjustment_years)
                 * gwp_usd_per_year / gwp_2012
                 * (capability_flop / capability_at_start_flop) ** capability_spending_elasticity)
 
     m.auxiliary("USD/year", name="capability_led_spending_usd_per_year",
-                inputs=["ai_spending_2012", "ai_spending_growth_2012_per_year", "spending_adjustment_years",
+                inputs=["ai_spending_2012", "capability_led_spending_growth_2012_per_year", "spending_adjustment_years",
                         "gwp_usd_per_year", "gwp_2012", CAPABILITY, "capability_at_start_flop",
                         "capability_spending_elasticity"])(capability_led_spending)
 
@@ -308,12 +333,19 @@ def _add_investment(m: Model) -> None:
             1 - big_tech_cash_flow_share_of_gwp / max_big_tech_cash_flow_share)
 
     @m.auxiliary("USD/year")
+    def outside_finance_usd_per_year(ai_revenue_usd_per_year, outside_finance_per_ai_revenue,
+                                     max_ai_spending_share_of_gwp, gwp_usd_per_year):
+        """Finance from outside big tech (debt, equity, governments): lenders and investors
+        fund a multiple of the revenue AI earns, never more than the share of GWP a
+        compute-centric economy could spend on compute (Davidson 2023's ceiling)."""
+        return minimum(outside_finance_per_ai_revenue * ai_revenue_usd_per_year,
+                       max_ai_spending_share_of_gwp * gwp_usd_per_year)
+
+    @m.auxiliary("USD/year")
     def available_finance_usd_per_year(big_tech_cash_flow_share_of_gwp, capex_share_of_cash_flow,
-                                       max_ai_spending_share_of_gwp, gwp_usd_per_year):
-        """Finance AI capex can draw on: a share of big-tech cash flow plus outside finance
-        (debt, equity, governments) up to a share of GWP."""
-        return gwp_usd_per_year * (big_tech_cash_flow_share_of_gwp * capex_share_of_cash_flow
-                                   + max_ai_spending_share_of_gwp)
+                                       gwp_usd_per_year, outside_finance_usd_per_year):
+        """Finance AI capex can draw on: a share of big-tech cash flow plus outside finance."""
+        return gwp_usd_per_year * big_tech_cash_flow_share_of_gwp * capex_share_of_cash_flow + outside_finance_usd_per_year
 
     @m.auxiliary("USD/year")
     def desired_ai_spending_usd_per_year(capability_led_spending_usd_per_year, reinvestment_ratio,

@@ -84,3 +84,19 @@ def test_single_run_milestones_keep_their_labels(model):
     labels = set(table["milestone"])
     assert {metric.label for metric in METRICS if metric.key not in ("blowup_year", "log10_run_2030")} <= labels
     assert "binding constraint at 2012" in labels
+
+
+def test_peak_run_growth_is_over_a_year_and_ignores_a_lifted_policy():
+    times = np.arange(2020.0, 2030.01, 0.25)
+    own = 10.0 ** (24 + 0.5 * (times - 2020))                # 10^0.5 = 3.16x a year
+    paused = (times >= 2022) & (times < 2025)
+    run = np.where(paused, own[8], own)                       # held at its 2022 value, then jumps back
+    s = series(times, largest_training_run_flop=run, frontier_model_effective_compute_flop=own)
+    s["largest_training_run_flop__base"] = own[None, :]
+    out = compute_metrics(times, s, np.array([2030.0]), np.array([np.nan]))
+    assert out["peak_run_growth"][0] == pytest.approx(10 ** 0.5, rel=1e-9)
+    assert out["peak_effective_compute_growth"][0] == pytest.approx(10 ** 0.5, rel=1e-9)
+    # without the policy label the jump counts: from 2024.75 (held at 1e25) to 2025.75 (1e26.875)
+    unlabelled = series(times, largest_training_run_flop=run, frontier_model_effective_compute_flop=own)
+    jump = compute_metrics(times, unlabelled, np.array([2030.0]), np.array([np.nan]))["peak_run_growth"][0]
+    assert jump == pytest.approx(10 ** 1.875, rel=1e-9)
