@@ -102,18 +102,18 @@ def _add_production(m: Model) -> None:
         return capital_usd * capital_depreciation_per_year
 
     @m.auxiliary("FLOP/s/worker", name="runtime_flop_per_s_per_worker",
-                 inputs=["inference_flop_per_s_per_worker", "runtime_flop_gap", "flop_gap",
+                 inputs=["inference_flop_per_s_per_worker", "runtime_requirement_elasticity",
                          "full_automation_effective_flop", CAPABILITY])
-    def runtime_flop_per_s_per_worker(inference_flop_per_s_per_worker, runtime_flop_gap, flop_gap,
+    def runtime_flop_per_s_per_worker(inference_flop_per_s_per_worker, runtime_requirement_elasticity,
                                       full_automation_effective_flop, capability_flop):
         """Inference compute per human-equivalent on the hardest task AI can do now. As in
         Davidson 2023, a task's runtime requirement sits at the same quantile of its
-        distribution as its training requirement: runtime spans the runtime FLOP gap while
-        training spans the FLOP gap, so runtime ~ training^(log gap_runtime / log gap). The
-        full requirement holds at full automation; easier tasks, done earlier, need less."""
-        exponent = log10(runtime_flop_gap) / log10(flop_gap)
+        distribution as its training requirement, so runtime ~ training^elasticity (his
+        runtime FLOP gap over his training FLOP gap, in orders of magnitude: 1/4 in his
+        best guess). The full requirement holds at full automation; easier tasks, done
+        earlier, need less."""
         orders_below_full = maximum(log10(full_automation_effective_flop / capability_flop), 0.0)
-        return inference_flop_per_s_per_worker * 10.0 ** (-exponent * orders_below_full)
+        return inference_flop_per_s_per_worker * 10.0 ** (-runtime_requirement_elasticity * orders_below_full)
 
     @m.auxiliary("worker")
     def ai_labour_workers(economic_inference_flop_per_s, algorithmic_efficiency, runtime_flop_per_s_per_worker):
@@ -236,15 +236,10 @@ def _add_revenue(m: Model) -> None:
 
     @m.auxiliary("USD/year")
     def revenue_forecast_usd_per_year(ai_revenue_usd_per_year, expected_revenue_growth_per_year,
-                                      investment_horizon_years, addressable_market_usd_per_year,
-                                      provider_value_capture):
+                                      investment_horizon_years):
         """AI revenue expected at the horizon from its trend (Sterman 2000's FORECAST: a
-        linear extrapolation of the trend growth), never more than providers' share of the
-        wages of the tasks AI can do now: AI labour cannot earn more than the work it can
-        take on (the task model's bound; Acemoglu & Restrepo 2018)."""
-        trend = ai_revenue_usd_per_year * (1 + expected_revenue_growth_per_year * investment_horizon_years)
-        return maximum(minimum(trend, provider_value_capture * addressable_market_usd_per_year),
-                       ai_revenue_usd_per_year)
+        linear extrapolation of the trend growth)."""
+        return ai_revenue_usd_per_year * (1 + expected_revenue_growth_per_year * investment_horizon_years)
 
     @m.auxiliary("USD/year")
     def addressable_market_usd_per_year(gwp_usd_per_year, cognitive_share_of_gwp, automation_fraction):
@@ -265,11 +260,16 @@ def _add_investment(m: Model) -> None:
              doc="How far investors have woken up to AI's economic value (0-1)")
 
     @m.auxiliary("USD/year")
-    def expected_ai_revenue_usd_per_year(revenue_forecast_usd_per_year, wake_up, expected_market_penetration,
-                                         addressable_market_usd_per_year):
-        """AI revenue investors expect at their horizon: the revenue trend plus, once awake, a
-        share of the market AI could address."""
-        return revenue_forecast_usd_per_year + wake_up * expected_market_penetration * addressable_market_usd_per_year
+    def expected_ai_revenue_usd_per_year(revenue_forecast_usd_per_year, wake_up,
+                                         expected_market_penetration, addressable_market_usd_per_year,
+                                         provider_value_capture):
+        """AI revenue investors expect at their horizon: the revenue trend, never more than
+        providers' share of the wages of the tasks AI can do now (AI labour cannot earn
+        more than the work it can take on: the task model's bound, Acemoglu & Restrepo
+        2018), plus, once awake, a share of that market."""
+        market = addressable_market_usd_per_year
+        return (minimum(revenue_forecast_usd_per_year, provider_value_capture * market)
+                + wake_up * expected_market_penetration * market)
 
     m.smooth("forecast_due_usd_per_year", "revenue_forecast_usd_per_year", "investment_horizon_years", order=3,
              unit="USD/year", doc="The revenue forecasts made about a horizon ago, now due (third-order "

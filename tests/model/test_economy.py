@@ -89,7 +89,7 @@ def test_more_automation_never_lowers_gwp(model, baseline):
     saturates the tasks it can do. Without a runtime gap: with one, a lower requirement
     also puts today's AI on harder tasks that need more runtime per human-equivalent."""
     raised = False
-    same_runtime = {"runtime_flop_gap": 1.0, "inference_flop_per_s_per_worker": 1e16}
+    same_runtime = {"runtime_requirement_elasticity": 0.0, "inference_flop_per_s_per_worker": 1e16}
     for year in (2024, 2028, 2030):
         base = evaluate(model, year, baseline, change_params=same_runtime)
         more = evaluate(model, year, baseline, change_params={**same_runtime, "full_automation_effective_flop": 1e33})
