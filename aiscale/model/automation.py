@@ -8,10 +8,13 @@ algorithms in Davidson's best guess), and 20% of tasks are automatable a FLOP ga
 exactly (his ``quantiles_from_gap``, in units of gap^(1/7) orders of magnitude below
 full automation: 100% at 0 units, 50% at 4, 20% at 7; log-linear in between). Below
 20% Davidson puts 10% at 8.5 units, 5% at 9.5 and 0% at 10.5; we keep that shape but
-stretch it to end at ``automation_start_effective_flop`` instead of 10.5 units: his
+stretch it so that his 0% point falls at ``automation_start_effective_flop``: his
 model starts in 2022 and has no economy of AI before it, while ours must earn the AI
-revenue of 2023-2025. With the start at Davidson's 10.5 units (full / gap^1.5) the
-curve is his.
+revenue of 2023-2025. Below his 5% point we do not drop to 0 (a hard start made the
+value of AI labour jump by six orders of magnitude in one year) but continue his 10% ->
+5% step: the share halves per further unit, 2.5% at the start threshold, so it is small
+but positive at any capability and smooth in log compute. Above 5% and with the start
+at Davidson's 10.5 units (full / gap^1.5) the curve is his.
 
 Capability is read from one place, :data:`CAPABILITY`: the effective compute of the
 best completed model.

@@ -20,25 +20,29 @@ With rho < 0 (tasks are complements, Davidson's best guess -0.5), AI labour with
 automation is worth nothing and full automation with abundant AI labour makes output
 grow with compute: explosive growth needs a large automatable share. AI labour is the
 inference compute serving the economy, in effective FLOP (physical x algorithmic
-efficiency), over the compute one human-equivalent needs (Davidson 2023: 1.7e16 FLOP/s
-at full automation, less for easier tasks by his runtime FLOP gap; aiscale's default gap
-is 1, see docs/peers.md). Capital accumulates from a fixed savings rate and depreciates; human labour and TFP grow
-at their historical rates; capital starts on its balanced-growth path, so 2012 has no
-start-up transient. GWP growth is read as Vensim's TREND over a year (exact for steady
-exponential growth).
+efficiency), over the compute one human-equivalent needs on the hardest task AI can do
+now. As in Davidson 2023 a task's runtime requirement sits at the same quantile as its
+training requirement, so runtime ~ training^elasticity (his runtime FLOP gap 10 over his
+FLOP gap 1e4: 1/4); the level at full automation is fitted to the labs' revenue (see
+docs/peers.md). Capital accumulates from a fixed savings rate and depreciates; human
+labour and TFP grow at their historical rates; capital starts on its balanced-growth
+path, so 2012 has no start-up transient. GWP growth is read as Vensim's TREND over a
+year (exact for steady exponential growth).
 
 Revenue: AI labour is paid its marginal product; providers capture a share of that
 value as revenue and the frontier labs (OpenAI, Anthropic, xAI) a share of that.
 
 Investment (capex, ``ai_spending_usd_per_year``) moves toward what investors want to
-spend, bounded by the finance available (a share of big-tech cash flow plus a share of
-GWP). Before AI earns labour income, spending grows with capability (effective compute)
-from its 2012 level, as AI R&D and narrow AI did. Once the automatable share passes the
-wake-up threshold (Davidson's "wake-up"), investors add capex in proportion to the AI
-revenue they expect at their horizon: today's revenue extrapolated at its trend growth
-(Sterman's FORECAST) plus a share of the market AI could address (the wages of the tasks
-it can do). Confidence falls when revenue comes in below what was forecast a horizon
-ago (investor pullback). The overhang is how many orders of magnitude larger a run the
+spend, bounded by the finance available: a share of big-tech cash flow plus outside
+finance (debt, equity) of a few dollars per dollar of AI revenue, never more than a
+share of GWP (Davidson's ceiling). Capability-led spending (AI R&D and narrow AI) grows
+with GWP and capability from its 2012 level, on its own growth path from the start.
+Once the automatable share passes the wake-up threshold (Davidson's "wake-up"),
+investors add capex in proportion to the AI revenue they expect at their horizon:
+today's revenue extrapolated at its trend growth (Sterman's FORECAST), at most what
+providers could earn from the tasks AI can do now, plus a share of that addressable
+market. Confidence falls when revenue comes in below what was forecast a horizon ago
+(investor pullback). The overhang is how many orders of magnitude larger a run the
 available finance would allow than the largest run done.
 """
 
