@@ -64,16 +64,17 @@ def add_automation(m: Model) -> None:
             units_below_full - FTM_GAP_UNITS) / (start_units - FTM_GAP_UNITS)
         return if_then_else(units_below_full <= FTM_GAP_UNITS, units_below_full, stretched)
 
-    m.lookup("automation_curve_share", "automation_curve_position", AUTOMATION_CURVE, "dimensionless",
-             doc="Davidson's requirement curve from full automation down to his 5% point, read at "
-                 "the capability's position (log-linear between his quantiles; 1 beyond full automation)",
-             source="Davidson 2023, What a compute-centric framework says about takeoff speeds "
-                    "(github epoch-research/ftm, quantiles_from_gap)")
-
-    @m.auxiliary("dimensionless")
-    def automation_fraction(automation_curve_position, automation_curve_share):
-        """Share of cognitive tasks AI can do (0-1): Davidson's curve down to 5%, then halving
-        per unit of his coordinate (his 10% -> 5% step continued), so narrow AI early on has
-        a small positive share instead of a hard start (Davidson 2023)."""
-        tail = TAIL_SHARE * 2.0 ** (-(automation_curve_position - TAIL_UNITS) / TAIL_HALVING_UNITS)
-        return if_then_else(automation_curve_position <= TAIL_UNITS, automation_curve_share, tail)
+    @m.auxiliary("dimensionless", source="Davidson 2023, What a compute-centric framework says about takeoff "
+                                          "speeds (github epoch-research/ftm, quantiles_from_gap)")
+    def automation_fraction(automation_curve_position):
+        """Share of cognitive tasks AI can do (0-1): Davidson's requirement curve read at the
+        capability's position, log-linear between his quantiles (1 beyond full automation),
+        and below his 5% point halving per unit (his 10% -> 5% step continued), so narrow AI
+        early on has a small positive share instead of a hard start (one function, not a
+        lookup plus a tail, so that it adds no parallel path to the feedback loops)."""
+        pos = maximum(automation_curve_position, 0.0)
+        tail = TAIL_SHARE * 2.0 ** (-(pos - TAIL_UNITS) / TAIL_HALVING_UNITS)
+        share = tail
+        for (x0, y0), (x1, y1) in reversed(list(zip(AUTOMATION_CURVE[:-1], AUTOMATION_CURVE[1:]))):
+            share = if_then_else(pos <= x1, y0 + (y1 - y0) * (pos - x0) / (x1 - x0), share)
+        return share

@@ -108,12 +108,10 @@ def test_explosive_growth_needs_substantial_automation(baseline):
 
 
 def test_automation_follows_davidsons_requirement_curve(model):
-    position, lookup, tail = (fn(model, n) for n in ("automation_curve_position", "automation_curve_share",
-                                                     "automation_fraction"))
+    position, curve = fn(model, "automation_curve_position"), fn(model, "automation_fraction")
 
     def share(flop, start=1e30):
-        pos = position(flop, 1e36, 1e4, start)
-        return float(tail(pos, lookup(pos)))
+        return float(curve(position(flop, 1e36, 1e4, start)))
 
     # Davidson's quantiles with his implicit start (full / gap^1.5): 20% at 1e32, 50% at 1e36/10^(16/7)
     assert share(1e36) == pytest.approx(1.0)

@@ -144,7 +144,7 @@ def test_named_feedback_loops_with_their_polarity(model):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         run = simulate_baseline(model, parameters={"synthetic_usable_fraction": 0.0})
-    loops = feedback_loops(model, run, max_loops=40_000)  # the finance and revenue links add loops
+    loops = feedback_loops(model, run)
     named = {family.name: loop for family, loop in name_loops(loops)}
     assert set(named) == {f.name for f in LOOP_FAMILIES}
     for family in LOOP_FAMILIES:

@@ -205,9 +205,6 @@ def surge(model, extra=(), stop=2030.0):
     return run(surged, stop=stop)
 
 
-@pytest.mark.xfail(reason="with the v2 economy of issue 11 investors start waking up in mid-2022 (automatable "
-                          "share 2.3%), so in the surge run chips bind from 2022.5, not only from 2023; chips "
-                          "still bind 2023.5-2025.75", strict=False)
 def test_chips_bind_when_demand_outruns_the_packaging_lead_time(model):
     """A demand surge, as in 2023, finds CoWoS and HBM capacity built for slower growth:
     for a year or more the supply chain, not money, caps the largest run."""
