@@ -20,34 +20,39 @@ With rho < 0 (tasks are complements, Davidson's best guess -0.5), AI labour with
 automation is worth nothing and full automation with abundant AI labour makes output
 grow with compute: explosive growth needs a large automatable share. AI labour is the
 inference compute serving the economy, in effective FLOP (physical x algorithmic
-efficiency), over the compute one human-equivalent needs (Davidson 2023: 1.7e16 FLOP/s
-at full automation, less for easier tasks by his runtime FLOP gap; aiscale's default gap
-is 1, see docs/peers.md). Capital accumulates from a fixed savings rate and depreciates; human labour and TFP grow
-at their historical rates; capital starts on its balanced-growth path, so 2012 has no
-start-up transient. GWP growth is read as Vensim's TREND over a year (exact for steady
-exponential growth).
+efficiency), over the compute one human-equivalent needs on the hardest task AI can do
+now. As in Davidson 2023 a task's runtime requirement sits at the same quantile as its
+training requirement, so runtime ~ training^elasticity (his runtime FLOP gap 10 over his
+FLOP gap 1e4: 1/4); the level at full automation is fitted to the labs' revenue (see
+docs/peers.md). Capital accumulates from a fixed savings rate and depreciates; human
+labour and TFP grow at their historical rates; capital starts on its balanced-growth
+path, so 2012 has no start-up transient. GWP growth is read as Vensim's TREND over a
+year (exact for steady exponential growth).
 
 Revenue: AI labour is paid its marginal product; providers capture a share of that
 value as revenue and the frontier labs (OpenAI, Anthropic, xAI) a share of that.
 
 Investment (capex, ``ai_spending_usd_per_year``) moves toward what investors want to
-spend, bounded by the finance available (a share of big-tech cash flow plus a share of
-GWP). Before AI earns labour income, spending grows with capability (effective compute)
-from its 2012 level, as AI R&D and narrow AI did. Once the automatable share passes the
-wake-up threshold (Davidson's "wake-up"), investors add capex in proportion to the AI
-revenue they expect at their horizon: today's revenue extrapolated at its trend growth
-(Sterman's FORECAST) plus a share of the market AI could address (the wages of the tasks
-it can do). Confidence falls when revenue comes in below what was forecast a horizon
-ago (investor pullback). The overhang is how many orders of magnitude larger a run the
+spend, bounded by the finance available: a share of big-tech cash flow plus outside
+finance (debt, equity) of a few dollars per dollar of AI revenue, never more than a
+share of GWP (Davidson's ceiling). Capability-led spending (AI R&D and narrow AI) grows
+with GWP and capability from its 2012 level, on its own growth path from the start.
+Once the automatable share passes the wake-up threshold (Davidson's "wake-up"),
+investors add capex in proportion to the AI revenue they expect at their horizon:
+today's revenue extrapolated at its trend growth (Sterman's FORECAST), at most what
+providers could earn from the tasks AI can do now, plus a share of that addressable
+market. Confidence falls when revenue comes in below what was forecast a horizon ago
+(investor pullback). The overhang is how many orders of magnitude larger a run the
 available finance would allow than the largest run done.
 """
 
 from __future__ import annotations
 
 from ..stocks_flows import Model, clip, log10, maximum, minimum
-from .automation import CAPABILITY, FTM_GAP_UNITS, FTM_START_UNITS
+from .automation import CAPABILITY
 from .parameters import declare
 
+WAKE_UP_RAMP = 0.25  # the wake-up signal rises from 0 to 1 as the automatable share grows by this fraction
 TINY_SHARE = 1e-9  # keeps N/a and L/(1-a) finite at a = 0 and a = 1 (the terms they enter vanish there)
 
 
@@ -100,14 +105,19 @@ def _add_production(m: Model) -> None:
         """Capital wearing out at its depreciation rate."""
         return capital_usd * capital_depreciation_per_year
 
-    @m.auxiliary("FLOP/s/worker")
-    def runtime_flop_per_s_per_worker(inference_flop_per_s_per_worker, runtime_flop_gap, automation_curve_position):
+    @m.auxiliary("FLOP/s/worker", name="runtime_flop_per_s_per_worker",
+                 inputs=["inference_flop_per_s_per_worker", "runtime_requirement_elasticity",
+                         "full_automation_effective_flop", CAPABILITY])
+    def runtime_flop_per_s_per_worker(inference_flop_per_s_per_worker, runtime_requirement_elasticity,
+                                      full_automation_effective_flop, capability_flop):
         """Inference compute per human-equivalent on the hardest task AI can do now. As in
-        Davidson 2023, tasks that need more training also need more runtime: the
-        requirement spans a runtime FLOP gap with the same quantiles as training (full
-        requirement at full automation, / gap at 20%, / gap^1.5 at the start)."""
-        position = minimum(maximum(automation_curve_position, 0.0), FTM_START_UNITS)
-        return inference_flop_per_s_per_worker * runtime_flop_gap ** (-position / FTM_GAP_UNITS)
+        Davidson 2023, a task's runtime requirement sits at the same quantile of its
+        distribution as its training requirement, so runtime ~ training^elasticity (his
+        runtime FLOP gap over his training FLOP gap, in orders of magnitude: 1/4 in his
+        best guess). The full requirement holds at full automation; easier tasks, done
+        earlier, need less."""
+        orders_below_full = maximum(log10(full_automation_effective_flop / capability_flop), 0.0)
+        return inference_flop_per_s_per_worker * 10.0 ** (-runtime_requirement_elasticity * orders_below_full)
 
     @m.auxiliary("worker")
     def ai_labour_workers(economic_inference_flop_per_s, algorithmic_efficiency, runtime_flop_per_s_per_worker):
@@ -246,18 +256,24 @@ def _add_revenue(m: Model) -> None:
 def _add_investment(m: Model) -> None:
     @m.auxiliary("dimensionless")
     def wake_up_signal(automation_fraction, wake_up_automation_fraction):
-        """0 below the wake-up threshold, rising to 1 at twice it (Davidson 2023's trigger)."""
-        return minimum(maximum(automation_fraction / wake_up_automation_fraction - 1, 0.0), 1.0)
+        """0 below the wake-up threshold, rising to 1 at 1.25 times it (Davidson 2023's trigger;
+        the automatable share grows ~30%/yr around 2023, so the ramp takes under a year)."""
+        return minimum(maximum((automation_fraction / wake_up_automation_fraction - 1) / WAKE_UP_RAMP, 0.0), 1.0)
 
     m.smooth("wake_up", "wake_up_signal", "wake_up_years", order=1, unit="dimensionless",
              doc="How far investors have woken up to AI's economic value (0-1)")
 
     @m.auxiliary("USD/year")
-    def expected_ai_revenue_usd_per_year(revenue_forecast_usd_per_year, wake_up, expected_market_penetration,
-                                         addressable_market_usd_per_year):
-        """AI revenue investors expect at their horizon: the revenue trend plus, once awake, a
-        share of the market AI could address."""
-        return revenue_forecast_usd_per_year + wake_up * expected_market_penetration * addressable_market_usd_per_year
+    def expected_ai_revenue_usd_per_year(revenue_forecast_usd_per_year, wake_up,
+                                         expected_market_penetration, addressable_market_usd_per_year,
+                                         provider_value_capture):
+        """AI revenue investors expect at their horizon: the revenue trend, never more than
+        providers' share of the wages of the tasks AI can do now (AI labour cannot earn
+        more than the work it can take on: the task model's bound, Acemoglu & Restrepo
+        2018), plus, once awake, a share of that market."""
+        market = addressable_market_usd_per_year
+        return (minimum(revenue_forecast_usd_per_year, provider_value_capture * market)
+                + wake_up * expected_market_penetration * market)
 
     m.smooth("forecast_due_usd_per_year", "revenue_forecast_usd_per_year", "investment_horizon_years", order=3,
              unit="USD/year", doc="The revenue forecasts made about a horizon ago, now due (third-order "
@@ -281,18 +297,31 @@ def _add_investment(m: Model) -> None:
 
     m.stock("capability_at_start_flop", CAPABILITY, "FLOP", doc="Capability in 2012 (constant)")
 
-    def capability_led_spending(ai_spending_2012, ai_spending_growth_2012_per_year, spending_adjustment_years,
-                                gwp_usd_per_year, gwp_2012, capability_flop, capability_at_start_flop,
-                                capability_spending_elasticity):
+    @m.auxiliary("1/year", name="capability_led_spending_growth_per_year",
+                 inputs=["balanced_growth_2012_per_year", "capability_spending_elasticity",
+                         "frontier_model_improvement", CAPABILITY])
+    def capability_led_spending_growth(balanced_growth_2012_per_year, capability_spending_elasticity,
+                                       frontier_model_improvement, capability_flop):
+        """Growth of capability-led spending: GWP's growth (balanced in 2012) plus the
+        elasticity times capability's growth."""
+        return balanced_growth_2012_per_year + capability_spending_elasticity * frontier_model_improvement / capability_flop
+
+    m.stock("capability_led_spending_growth_2012_per_year", "capability_led_spending_growth_per_year", "1/year",
+            doc="Growth of capability-led spending in 2012 (constant): capex starts on its own growth path")
+
+    def capability_led_spending(ai_spending_2012, capability_led_spending_growth_2012_per_year,
+                                spending_adjustment_years, gwp_usd_per_year, gwp_2012, capability_flop,
+                                capability_at_start_flop, capability_spending_elasticity):
         """Capex capability progress alone justifies (AI R&D and narrow AI before AI earns
-        labour income): the 2012 level (on its growth path), growing with GWP and with
-        capability^elasticity."""
-        return (ai_spending_2012 * (1 + ai_spending_growth_2012_per_year * spending_adjustment_years)
+        much labour income): the 2012 level, growing with GWP and with capability^elasticity.
+        It starts one adjustment time ahead of spending on its own growth path, so spending
+        grows at that rate from the first day (no start-up transient)."""
+        return (ai_spending_2012 * (1 + capability_led_spending_growth_2012_per_year * spending_adjustment_years)
                 * gwp_usd_per_year / gwp_2012
                 * (capability_flop / capability_at_start_flop) ** capability_spending_elasticity)
 
     m.auxiliary("USD/year", name="capability_led_spending_usd_per_year",
-                inputs=["ai_spending_2012", "ai_spending_growth_2012_per_year", "spending_adjustment_years",
+                inputs=["ai_spending_2012", "capability_led_spending_growth_2012_per_year", "spending_adjustment_years",
                         "gwp_usd_per_year", "gwp_2012", CAPABILITY, "capability_at_start_flop",
                         "capability_spending_elasticity"])(capability_led_spending)
 
@@ -308,12 +337,19 @@ def _add_investment(m: Model) -> None:
             1 - big_tech_cash_flow_share_of_gwp / max_big_tech_cash_flow_share)
 
     @m.auxiliary("USD/year")
+    def outside_finance_usd_per_year(ai_revenue_usd_per_year, outside_finance_per_ai_revenue,
+                                     max_ai_spending_share_of_gwp, gwp_usd_per_year):
+        """Finance from outside big tech (debt, equity, governments): lenders and investors
+        fund a multiple of the revenue AI earns, never more than the share of GWP a
+        compute-centric economy could spend on compute (Davidson 2023's ceiling)."""
+        return minimum(outside_finance_per_ai_revenue * ai_revenue_usd_per_year,
+                       max_ai_spending_share_of_gwp * gwp_usd_per_year)
+
+    @m.auxiliary("USD/year")
     def available_finance_usd_per_year(big_tech_cash_flow_share_of_gwp, capex_share_of_cash_flow,
-                                       max_ai_spending_share_of_gwp, gwp_usd_per_year):
-        """Finance AI capex can draw on: a share of big-tech cash flow plus outside finance
-        (debt, equity, governments) up to a share of GWP."""
-        return gwp_usd_per_year * (big_tech_cash_flow_share_of_gwp * capex_share_of_cash_flow
-                                   + max_ai_spending_share_of_gwp)
+                                       gwp_usd_per_year, outside_finance_usd_per_year):
+        """Finance AI capex can draw on: a share of big-tech cash flow plus outside finance."""
+        return gwp_usd_per_year * big_tech_cash_flow_share_of_gwp * capex_share_of_cash_flow + outside_finance_usd_per_year
 
     @m.auxiliary("USD/year")
     def desired_ai_spending_usd_per_year(capability_led_spending_usd_per_year, reinvestment_ratio,

@@ -16,8 +16,11 @@ growth reaches 5% and 20% a year; AI speeds research up 2x and 10x; the compute 
 largest run done) closes to below one order of magnitude.
 Takeoff speeds: years from 20% to 100% automation (Davidson 2023's measure), from 5%
 to 20% GWP growth, from a 2x to a 10x research speed-up.
-Peak growth rates (up to the stop): GWP growth, the largest run's and effective
-compute's growth (x per year, from saved points), algorithmic progress (x per year).
+Peak growth rates (up to the stop): GWP growth; the largest run's growth over a year
+(the run one year later over the run now, leaving out years in which a policy holds the
+run: when a pause or cap lifts, the run under way jumps to what the fleet allows, a step
+of the intervention, not growth); the frontier model's effective compute over a year
+(capability, a stock: it never jumps); algorithmic progress (x per year).
 Values: the largest run in 2030 (log10 FLOP) and the overhang in 2025 (orders of magnitude).
 """
 
@@ -45,7 +48,8 @@ STOPPING_KINDS = ("blow-up", "singularity", "watchdog")
 
 # The model outputs the metrics read (plus largest_training_run_flop__base when a
 # scenario intervenes on the largest run).
-INPUTS = ("largest_training_run_flop", "effective_compute_flop", "automation_fraction",
+INPUTS = ("largest_training_run_flop", "frontier_model_effective_compute_flop", "effective_compute_flop",
+          "automation_fraction",
           "gwp_growth_rate_per_year", "research_speedup", "algorithmic_progress_rate_per_year",
           "binding_constraint_index", "compute_overhang_ooms")
 CAPPED_RUN = "largest_training_run_flop__base"
@@ -84,8 +88,9 @@ def _metrics() -> tuple[Metric, ...]:
         Metric("takeoff_gwp_years", "takeoff years (5% -> 20% GWP growth)", "years"),
         Metric("takeoff_research_years", "takeoff years (2x -> 10x research speed-up)", "years"),
         Metric("peak_gwp_growth", "peak GWP growth (per year)", "1/year", "{:.0%}"),
-        Metric("peak_run_growth", "peak growth of the largest run (x/yr)", "x/year", "{:.3g}x"),
-        Metric("peak_effective_compute_growth", "peak growth of effective compute (x/yr)", "x/year", "{:.3g}x"),
+        Metric("peak_run_growth", "peak growth of the largest run over a year (x)", "x/year", "{:.3g}x"),
+        Metric("peak_effective_compute_growth", "peak growth of the frontier model's effective compute "
+               "over a year (x)", "x/year", "{:.3g}x"),
         Metric("peak_algorithmic_progress", "peak algorithmic progress (x/yr)", "x/year", "{:.3g}x"),
         Metric("log10_run_2030", "log10 largest run in 2030 (FLOP)", "log10 FLOP", "{:.2f}"),
         Metric("overhang_2025_ooms", "compute overhang in 2025 (OOM)", "orders of magnitude", "{:.2f}"),
@@ -133,12 +138,30 @@ def _peak(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(peak), peak, np.nan)
 
 
-def _peak_log_growth(times: np.ndarray, values: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Largest growth factor per year between consecutive valid saved points."""
-    with np.errstate(all="ignore"):
-        rate = np.diff(np.log(np.maximum(values, 1e-300)), axis=1) / np.diff(times)
-    both = valid[:, 1:] & valid[:, :-1]
-    return np.exp(_peak(rate, both))
+GROWTH_WINDOW_YEARS = 1.0
+
+
+def _peak_growth_over_window(times: np.ndarray, values: np.ndarray, mask: np.ndarray,
+                             window: float = GROWTH_WINDOW_YEARS) -> np.ndarray:
+    """Largest growth factor over ``window`` years: the value at t over the value at
+    t - window (log-linear between saved points), over the t where ``mask`` holds (a
+    valid prefix of the run, so t - window is valid too); NaN when the run is shorter
+    than the window."""
+    ends = times - window >= times[0] - 1e-9
+    if not ends.any():
+        return np.full(values.shape[0], np.nan)
+    logs = np.log(np.maximum(values, 1e-300))
+    before = np.stack([np.interp(times[ends] - window, times, row) for row in logs])
+    return np.exp(_peak(logs[:, ends] - before, mask[:, ends]))
+
+
+def _free_windows(times: np.ndarray, held: np.ndarray, window: float = GROWTH_WINDOW_YEARS) -> np.ndarray:
+    """(N, T) True where no saved point within the ``window`` years before t (t included)
+    has the run held by a policy."""
+    held_so_far = np.cumsum(held, axis=1)
+    j = np.searchsorted(times, times - window - 1e-9, side="left")
+    before = np.where(j > 0, held_so_far[:, np.maximum(j - 1, 0)], 0)
+    return (held_so_far - before) == 0
 
 
 def binding_index(series: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -180,8 +203,10 @@ def compute_metrics(times: np.ndarray, series: Mapping[str, np.ndarray], stop_ti
     out["takeoff_gwp_years"] = out["gwp_growth_20_year"] - out["gwp_growth_5_year"]
     out["takeoff_research_years"] = out["speedup_10x_year"] - out["speedup_2x_year"]
     out["peak_gwp_growth"] = _peak(series["gwp_growth_rate_per_year"], valid)
-    out["peak_run_growth"] = _peak_log_growth(times, run, valid)
-    out["peak_effective_compute_growth"] = _peak_log_growth(times, eff, valid)
+    free = _free_windows(times, binding == POLICY)
+    out["peak_run_growth"] = _peak_growth_over_window(times, run, valid & free)
+    out["peak_effective_compute_growth"] = _peak_growth_over_window(
+        times, series["frontier_model_effective_compute_flop"], valid)
     out["peak_algorithmic_progress"] = np.exp(_peak(series["algorithmic_progress_rate_per_year"], valid))
     out["log10_run_2030"] = _value_at(times, np.log10(np.maximum(run, 1e-300)), 2030.0, valid)
     out["overhang_2025_ooms"] = _value_at(times, series["compute_overhang_ooms"], 2025.0, valid)

@@ -84,3 +84,40 @@ def test_single_run_milestones_keep_their_labels(model):
     labels = set(table["milestone"])
     assert {metric.label for metric in METRICS if metric.key not in ("blowup_year", "log10_run_2030")} <= labels
     assert "binding constraint at 2012" in labels
+
+
+def test_peak_run_growth_is_over_a_year_and_ignores_a_lifted_policy():
+    times = np.arange(2020.0, 2030.01, 0.25)
+    own = 10.0 ** (24 + 0.5 * (times - 2020))                # 10^0.5 = 3.16x a year
+    paused = (times >= 2022) & (times < 2025)
+    run = np.where(paused, own[8], own)                       # held at its 2022 value, then jumps back
+    s = series(times, largest_training_run_flop=run, frontier_model_effective_compute_flop=own)
+    s["largest_training_run_flop__base"] = own[None, :]
+    out = compute_metrics(times, s, np.array([2030.0]), np.array([np.nan]))
+    assert out["peak_run_growth"][0] == pytest.approx(10 ** 0.5, rel=1e-9)
+    assert out["peak_effective_compute_growth"][0] == pytest.approx(10 ** 0.5, rel=1e-9)
+    # without the policy label the jump counts: from 2024.75 (held at 1e25) to 2025.75 (1e26.875)
+    unlabelled = series(times, largest_training_run_flop=run, frontier_model_effective_compute_flop=own)
+    jump = compute_metrics(times, unlabelled, np.array([2030.0]), np.array([np.nan]))["peak_run_growth"][0]
+    assert jump == pytest.approx(10 ** 1.875, rel=1e-9)
+
+
+def test_acceptance_every_builtin_scenario_and_preset_reaches_2060_with_its_takeoff_metrics(library_runs):
+    """Issue 11: no built-in scenario or preset blows up before 2060; GWP grows 2.5-4%/yr
+    over 2012-2025 with no year above 4.5% in each; the takeoff metrics (20% -> 100%
+    automation, 5% -> 20% GWP growth) are reported for every preset, and reached in
+    Davidson's best-guess and aggressive ones."""
+    for name, (_, result, metrics) in library_runs.items():
+        f = result.frame
+        assert f.index[-1] == pytest.approx(2060.0) and np.isnan(metrics["blowup_year"]), name
+        gwp = f["gwp_usd_per_year"]
+        yearly = np.array([gwp.loc[float(y + 1)] / gwp.loc[float(y)] - 1 for y in range(2012, 2025)])
+        assert 0.025 <= np.log(gwp.loc[2025.0] / gwp.loc[2012.0]) / 13 <= 0.04 and (yearly <= 0.045).all(), name
+    for preset in ("ftm-best-guess", "conservative", "aggressive"):
+        metrics = library_runs[preset][2]
+        assert {"takeoff_automation_years", "takeoff_gwp_years"} <= set(metrics)
+    for preset in ("ftm-best-guess", "aggressive"):
+        metrics = library_runs[preset][2]
+        assert 0 < metrics["takeoff_automation_years"] < 10 and 0 < metrics["takeoff_gwp_years"] < 10, preset
+    fast, slow = library_runs["aggressive"][2], library_runs["ftm-best-guess"][2]
+    assert fast["takeoff_automation_years"] < slow["takeoff_automation_years"]
