@@ -195,7 +195,7 @@ def _cowos(s: Series, path: Path) -> list[dict]:
 
 SERIES: dict[str, Series] = {s.name: s for s in [
     Series("training_compute", "Frontier training compute", "frontier_training_compute.csv",
-           "largest_training_run_flop", "FLOP", "mid-year", 0.25, (2014, 2025),
+           "largest_training_run_flop", "FLOP", "mid-year", 0.25, (2012, 2025),
            "Largest training compute of any notable model published up to year Y (the running maximum of "
            "Epoch's yearly maxima, so a year without a new record keeps the record) vs the largest run at "
            "mid-year: published runs trail the fleet by their training time and publication lag.",

@@ -219,9 +219,19 @@ def add_compute(m: Model) -> None:
             inflows=["cluster_concentration"], positive=True,
             doc="Share of the usable fleet the largest training run gathers")
 
+    @m.auxiliary("dimensionless")
+    def frontier_cluster_share_limit(max_frontier_cluster_share_before_wake_up, max_frontier_cluster_share,
+                                     wake_up):
+        """The largest share of the fleet labs gather for one run: what they committed while
+        AI was research (2016-2020 runs: ~0.2%), rising to what they commit once investors
+        wake up (GPT-4 to Grok 3: ~1%). Davidson 2023 (FTM) likewise lets training's share
+        of compute grow faster after the wake-up."""
+        return max_frontier_cluster_share_before_wake_up + wake_up * (
+            max_frontier_cluster_share - max_frontier_cluster_share_before_wake_up)
+
     @m.flow("1/year")
     def cluster_concentration(frontier_cluster_share, cluster_concentration_rate_per_year,
-                              max_frontier_cluster_share):
-        """Compute concentrates into frontier runs (logistic toward the maximum share)."""
+                              frontier_cluster_share_limit):
+        """Compute concentrates into frontier runs (logistic toward the share labs will gather)."""
         return cluster_concentration_rate_per_year * frontier_cluster_share * (
-            1 - frontier_cluster_share / max_frontier_cluster_share)
+            1 - frontier_cluster_share / frontier_cluster_share_limit)
