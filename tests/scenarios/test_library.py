@@ -85,7 +85,7 @@ def test_strong_ai_research_shortens_takeoff_and_weak_lengthens_it(library_runs)
 
 @pytest.mark.parametrize("name,key", [
     ("export-controls", "run_1e28_year"),
-    ("power-permitting", "run_1e28_year"),
+    ("power-permitting", "run_1e29_year"),  # power binds from 2032; 1e28 (2028.6) comes before it
     ("compute-tax", "run_1e30_year"),
     ("investment-pullback", "run_1e30_year"),
     ("synthetic-data-fails", "run_1e30_year"),
@@ -109,9 +109,10 @@ def test_data_restrictions_make_data_bind_sooner(library_runs):
 
 
 def test_fab_subsidies_raise_the_chip_ceiling(library_runs):
-    """In the years chips bind in the baseline (2024-2028), doubled capacity orders from
-    2023 raise the chip ceiling and the largest run: measured +0.05 OOM in 2024.5, +0.11 in
-    2025.5, +0.14-0.21 in 2027.5-2028.5. Later the subsidised boom meets data and money limits,
+    """In the years chips bind in the baseline (2024.5-2026.25 and 2027.5-2028.75), doubled
+    capacity orders from 2023 raise the chip ceiling and the largest run: measured (after
+    issue 11's revenue-backed finance, which keeps money close to binding) ceiling +0.06 to
+    +0.11 OOM, largest run +0.03 to +0.09, most in 2025. Later the subsidised boom meets data and money limits,
     so the v1 claim of a higher chip ceiling in every year to 2034 is not the lever's effect."""
     base = library_runs["baseline"][1].frame
     subsidised = library_runs["fab-subsidies"][1].frame
@@ -119,8 +120,8 @@ def test_fab_subsidies_raise_the_chip_ceiling(library_runs):
     assert len(chip_years) >= 14  # chips bind through 2024-2028 in the baseline
     for column in ("max_run_flop_chips", "largest_training_run_flop"):
         gain = np.log10(subsidised.loc[chip_years, column] / base.loc[chip_years, column])
-        assert (gain > 0.04).all(), (column, gain.min())
-        assert gain.loc[2027.5] > 0.12, (column, gain.loc[2027.5])
+        assert (gain > 0.02).all(), (column, gain.min())
+        assert gain.loc[2025.0] > 0.07, (column, gain.loc[2025.0])
     assert (subsidised.loc[:2022.75, "max_run_flop_chips"] == base.loc[:2022.75, "max_run_flop_chips"]).all()
 
 
