@@ -209,12 +209,14 @@ def correlation_matrix(names: Sequence[str], pairs: Mapping[tuple[str, str], flo
 
 
 def sample(distributions: Mapping[str, tuple[Distribution, float | None, float | None]],
-           n: int, seed: int, correlations: Mapping[tuple[str, str], float] | None = None
-           ) -> dict[str, np.ndarray]:
+           n: int, seed: Any, correlations: Mapping[tuple[str, str], float] | None = None,
+           ranges: Mapping[str, tuple[float, float]] | None = None) -> dict[str, np.ndarray]:
     """``n`` correlated draws of every distribution (name -> (distribution, low, high)).
 
     Names are taken in sorted order, so the draws depend on the seed and the set of
-    distributions only, never on their order in a file."""
+    distributions only, never on their order in a file. ``ranges``: a parameter's
+    marginal truncated to the quantiles ``(u_low, u_high)`` (the copula's uniform is
+    rescaled into them, so rank correlations are kept)."""
     names = sorted(name for name, (d, _, _) in distributions.items() if d.varied)
     if not names:
         return {}
@@ -232,7 +234,8 @@ def sample(distributions: Mapping[str, tuple[Distribution, float | None, float |
     out = {}
     for j, name in enumerate(names):
         d, low, high = distributions[name]
-        out[name] = d.ppf(u[:, j], low, high)
+        lo, hi = (ranges or {}).get(name, (0.0, 1.0))
+        out[name] = d.ppf(u[:, j] if (lo, hi) == (0.0, 1.0) else lo + u[:, j] * (hi - lo), low, high)
     return out
 
 
