@@ -318,14 +318,19 @@ def sensitivity(args: argparse.Namespace, say: Callable[[str], None]) -> None:
     scenario = scenario_of(args)
     try:
         r = run_sensitivity(scenario, args.method, args.n, args.output, args.seed, parameters, settings,
-                            chunk_size=args.chunk_size, scheduler=args.scheduler, workers=args.workers,
-                            progress=_progress(args))
+                            prior_only=args.prior_only, chunk_size=args.chunk_size, scheduler=args.scheduler,
+                            workers=args.workers, progress=_progress(args))
     except EnsembleError as err:
         raise CommandError(str(err)) from None
-    say(f"{args.method} indices of {args.output} ({r.table.shape[0]} parameters, {r.runs} runs; "
-        f"{r.censored_share:.0%} of runs never reach it and count as the end of the run); "
-        "95% confidence intervals\n")
-    say(r.table.to_string(float_format=lambda x: f"{x:.3f}"))
+    say(f"{args.method} indices of {args.output} ({r.table.shape[0]} parameters, {r.runs} runs, seed {args.seed}; "
+        f"{r.censored_share:.0%} of runs never reach it and count as the end of the run)")
+    say(textwrap.fill(f"inputs: {r.conditioning}; {r.history_failing_share:.0%} of the design's runs fail the "
+                      "history check (none is rejected: the design needs every point)", width=100,
+                      subsequent_indent="  "))
+    say("95% bootstrap intervals (seeded); * the interval is wider than the index: not resolved at this -n\n")
+    say(r.formatted().to_string())
+    warning = r.warning()
+    say("\n" + warning if warning else f"\nconverged: every index that matters is resolved to half its value at -n {r.n}")
     written = []
     if args.out is not None:
         table = r.table

@@ -244,3 +244,48 @@ def uniform_to_draws(u: np.ndarray, names: Sequence[str],
                      ) -> dict[str, np.ndarray]:
     """Map independent uniforms ``u`` (n, len(names)) through each marginal (for SALib)."""
     return {name: distributions[name][0].ppf(u[:, j], *distributions[name][1:]) for j, name in enumerate(names)}
+
+
+@dataclass(frozen=True)
+class Empirical:
+    """The marginal of a sample (e.g. one column of the calibration posterior): its
+    quantile function, linear between order statistics."""
+
+    values: tuple[float, ...]
+    source: str = "sample"
+    kind: str = "empirical"
+    varied: bool = True
+
+    @classmethod
+    def of(cls, values: Any, source: str = "sample") -> Empirical:
+        return cls(tuple(float(v) for v in np.sort(np.asarray(values, dtype=float))), source)
+
+    def ppf(self, u: np.ndarray, low: float | None = None, high: float | None = None) -> np.ndarray:
+        v = np.asarray(self.values)
+        return np.interp(np.asarray(u, dtype=float), (np.arange(len(v)) + 0.5) / len(v), v)
+
+    def describe(self) -> str:
+        return f"empirical({len(self.values)} draws of {self.source})"
+
+
+@dataclass(frozen=True)
+class Narrowed:
+    """A marginal truncated to its quantiles ``[u_low, u_high]``."""
+
+    base: Any
+    u_low: float
+    u_high: float
+
+    @property
+    def kind(self) -> str:
+        return self.base.kind
+
+    @property
+    def varied(self) -> bool:
+        return self.u_high > self.u_low
+
+    def ppf(self, u: np.ndarray, low: float | None = None, high: float | None = None) -> np.ndarray:
+        return self.base.ppf(self.u_low + np.asarray(u, dtype=float) * (self.u_high - self.u_low), low, high)
+
+    def describe(self) -> str:
+        return f"{self.base.describe()} within its quantiles {self.u_low:.3g}-{self.u_high:.3g}"
