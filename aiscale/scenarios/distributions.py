@@ -8,7 +8,9 @@ Epoch's ``opmodel`` Monte Carlo, which call it a skewed log-uniform): half the
 probability spread uniformly from ``low`` to the central value and half from the
 central value to ``high``, in log space for positive parameters and in linear space for
 the others. The central value (the table's value, or a scenario's override) is then
-the median, and the range is a hard support. A scenario's ``[distributions]`` table
+the median, and the range is a hard support. A central value on a bound of the range
+would put half the probability on that bound; the whole range then takes it uniformly
+(in the same space), so no value is a point mass. A scenario's ``[distributions]`` table
 replaces the default for a parameter with one of:
 
 ``{kind = "three_point", low, central, high, space = "log" | "linear" | "odds"}``
@@ -178,6 +180,12 @@ def _backward(z: np.ndarray, space: str) -> np.ndarray:
 def _three_point(u: np.ndarray, low: float, central: float, high: float, space: str) -> np.ndarray:
     """Half the mass uniform on [low, central], half on [central, high], in ``space``."""
     zl, zc, zh = (_forward(v, space) for v in (low, central, high))
+    if zc == zl or zc == zh:
+        # a central value on a bound would put half the probability exactly on it (a
+        # point mass): the other side takes all of it, uniformly
+        z = zl + u * (zh - zl)
+        x = np.clip(_backward(z, space), low, high)
+        return np.select([z == zl, z == zh], [low, high], x)
     z = np.where(u < 0.5, zl + 2 * u * (zc - zl), zc + (2 * u - 1) * (zh - zc))
     x = np.clip(_backward(z, space), low, high)
     # the three points themselves exactly (exp(log(x)) need not be x)
