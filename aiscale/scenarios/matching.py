@@ -138,15 +138,27 @@ def rejection_reasons(outside: np.ndarray, stopped: np.ndarray, series: list[str
     return {k: v for k, v in out.items() if v}
 
 
-RANGE_SIGMAS = 1.0    # one parameter alone may move an observation by this much (in sigmas)
+RANGE_SIGMAS = 0.5    # one parameter alone may move an observation by this much (in sigmas)
 RANGE_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 1.0)
 RANGE_BISECTIONS = 6  # then each edge is found to within 1/64 of its grid interval
+
+
+def _quantile_of(marginal: tuple, value: float) -> float:
+    """The quantile of ``value`` in a marginal (distribution, low, high): where its
+    quantile function comes closest (the median of a three-point form is its central
+    value; a value on a bound of the range is quantile 0 or 1)."""
+    d, low, high = marginal
+    u = np.linspace(0.0, 1.0, 2001)
+    x = d.ppf(u, low, high)
+    with np.errstate(all="ignore"):
+        gap = np.abs(np.log(x / value)) if value > 0 and (x > 0).all() else np.abs(x - value)
+    return float(u[int(np.argmin(gap))])
 
 
 def plausible_ranges(model, marginals: Mapping[str, tuple], names: Iterable[str], start: float, saveper: float,
                      rtol: float, budget: float = RANGE_SIGMAS) -> dict[str, tuple[float, float]]:
     """A first wave of history matching, one parameter at a time: for each of ``names``,
-    the quantile range ``(u_low, u_high)`` of its marginal, around its median, within
+    the quantile range ``(u_low, u_high)`` of its marginal, around its value, within
     which it alone (the others at their values) moves no observation by more than
     ``budget`` sigmas and does not stop the run before the end of history: scanned on
     :data:`RANGE_GRID`, each edge then bisected. Drawing from the marginals truncated to
@@ -178,15 +190,17 @@ def plausible_ranges(model, marginals: Mapping[str, tuple], names: Iterable[str]
             moved = np.abs(z[:-1] - z[-1]).max(axis=1)
         return np.isfinite(moved) & (moved <= budget) & (r["stop_time"][:-1] >= check.end - 1e-9)
 
-    grid = [u for u in RANGE_GRID if u != 0.5]
+    grid = list(RANGE_GRID)
     ok = acceptable([(name, u) for name in names for u in grid]).reshape(len(names), len(grid))
-    below = [j for j, u in enumerate(grid) if u < 0.5][::-1]   # outward from the median
-    above = [j for j, u in enumerate(grid) if u > 0.5]
-    # per (name, side): the last acceptable quantile and the first one that is not (None: none fails)
+    # per (name, side): the last acceptable quantile outward from the parameter's own value
+    # and the first one that is not (None: none fails)
     edges: dict[tuple[str, int], list[float | None]] = {}
     for i, name in enumerate(names):
+        centre = _quantile_of(marginals[name], base[name])
+        below = [j for j, u in enumerate(grid) if u < centre][::-1]
+        above = [j for j, u in enumerate(grid) if u > centre]
         for side, order in ((0, below), (1, above)):
-            good, bad = 0.5, None
+            good, bad = centre, None
             for j in order:
                 if not ok[i, j]:
                     bad = grid[j]

@@ -72,7 +72,7 @@ def test_members_agree_with_adaptive_single_runs(reference):
 
     names = [n for n in reference.data_vars if reference[n].dims == ("run",) and n in aiscale.build_model().parameters]
     checked = 0
-    for i in range(0, N, 8):
+    for i in range(0, N, 12):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             single = aiscale.run("baseline", stop=2040.0, parameters={n: float(reference[n].values[i]) for n in names})
@@ -87,7 +87,7 @@ def test_members_agree_with_adaptive_single_runs(reference):
             assert np.isnan(member) == np.isnan(value), (i, key, member, value)
             if not np.isnan(member):
                 assert abs(member - value) <= 0.05, (i, key, member, value)
-    assert checked >= 4
+    assert checked >= 3
 
 
 def test_posterior_predictive_members_match_history_and_say_why_draws_were_rejected(reference, prior):
@@ -211,3 +211,69 @@ def test_the_cluster_retries_a_failed_chunk_and_reports_one_that_keeps_failing(r
         monte_carlo("baseline", N, seed=11, settings=SHORT, chunk_size=10, scheduler=cluster.scheduler_address,
                     retries=1, runner=runner)
     assert 2 not in info.value.finished and len(os.listdir(always)) == 2
+
+
+# ---------------------------------------------------------------------- acceptance against history
+@pytest.fixture(scope="module")
+def baseline_to_2027():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return monte_carlo("baseline", 400, seed=0, settings=Settings(stop=2027.0), workers=2)
+
+
+def _training_compute(ds):
+    pick = ds["observed_series"].values == "training_compute"
+    years = ds["observed_year"].values[pick]
+    observed = np.log10(ds["observed_value"].values[pick])
+    model = np.log10(ds["history_model_value"].values[:, pick])
+    return years, observed, np.quantile(model, [0.1, 0.5, 0.9], axis=0)
+
+
+def test_baseline_band_of_2020_2025_is_within_one_order_of_magnitude_of_history(baseline_to_2027):
+    years, observed, (p10, _, p90) = _training_compute(baseline_to_2027)
+    recent = years >= 2020
+    assert recent.sum() == 6
+    assert (p10[recent] >= observed[recent] - 1).all() and (p90[recent] <= observed[recent] + 1).all(), (
+        p10[recent] - observed[recent], p90[recent] - observed[recent])
+
+
+def test_baseline_median_2025_largest_run_is_within_0_3_orders_of_magnitude_of_the_record(baseline_to_2027):
+    """The largest run at mid-2025 (the calibration's sampling) against the record to
+    date (Grok 4, 5e26 FLOP)."""
+    years, observed, (_, median, _) = _training_compute(baseline_to_2027)
+    gap = median[years == 2025][0] - observed[years == 2025][0]
+    assert abs(gap) <= 0.3, gap
+
+
+def test_ensembles_of_presets_work_the_same_way():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = monte_carlo("ftm-best-guess", 24, seed=2, settings=Settings(stop=2030.0), workers=1)
+    assert ds.attrs["scenario"] == "ftm-best-guess" and ds.sizes["run"] == 24
+    assert (ds["history_plausible"].values == 1).all() and ds.attrs["conditioning"].startswith("posterior-predictive")
+    for name in ("largest_training_run_flop", "effective_compute_flop", "ai_spending_usd_per_year"):
+        assert np.isfinite(ds[name].values).all(), name
+
+
+def test_the_figures_show_the_evidence(reference):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from aiscale import plots
+
+    fig = plots.ensemble_fan_chart(reference)
+    largest = fig.axes[0]
+    observed = [c for c in largest.collections if c.get_label().startswith("observed")]
+    assert observed and len(observed[0].get_offsets()) == int((reference["observed_variable"].values
+                                                              == "largest_training_run_flop").sum())
+    assert any("Conditioned on: posterior-predictive" in t.get_text() for ax in fig.axes for t in ax.texts)
+    fig = plots.milestone_distributions(reference, keys=("run_1e30_year", "automation_100_year"))
+    for ax, key in zip(fig.axes, ("run_1e30_year", "automation_100_year")):
+        bars = list(ax.patches)
+        never = float(np.isnan(reference[key].values).mean())
+        grey = [p for p in bars if abs(p.get_x() - (2040.0 + 3.0 - 1.0)) < 1e-9]
+        assert len(grey) == 1 and grey[0].get_height() == pytest.approx(never)
+        assert any(label.get_text().startswith("not by") for label in ax.get_xticklabels())
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
