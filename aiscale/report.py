@@ -349,7 +349,7 @@ def limitations_section(data: ReportData) -> str:
               "mechanism of its own. min() switches between constraints turn loops on and off abruptly, so "
               "short dominance periods are indicative.",
               "Numbers are rounded for display; single runs use an adaptive solver (relative tolerance 1e-6) and "
-              "ensemble members their own adaptive step (relative tolerance 1e-4: milestone years within 0.05 "
+              "ensemble members their own adaptive step (relative tolerance 1e-5: milestone years within 0.05 "
               "years of the single run's for more than 99% of members)."]
     return section("limitations", "Limitations: what this report cannot tell you",
                    "<ul>" + "".join(f"<li>{esc(item)}</li>" for item in items) + "</ul>")

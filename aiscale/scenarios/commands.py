@@ -117,8 +117,8 @@ def _ensemble_options(p: argparse.ArgumentParser, n: int, what: str = "members")
     p.add_argument("--until", type=year, default=END_YEAR, help=f"last year (default {END_YEAR:g})")
     p.add_argument("--dt", type=positive_float,
                    help="integrate with fixed RK4 steps of DT years instead (faster, less accurate; must divide 0.25)")
-    p.add_argument("--rtol", type=positive_float, default=1e-4,
-                   help="relative tolerance of each member's adaptive step (default 1e-4)")
+    p.add_argument("--rtol", type=positive_float, default=1e-5,
+                   help="relative tolerance of each member's adaptive step (default 1e-5)")
 
 
 def _settings(args: argparse.Namespace):
@@ -287,22 +287,26 @@ def ensemble(args: argparse.Namespace, say: Callable[[str], None]) -> None:
 
 
 def history_line(ds) -> str:
-    """What the history check did: draws run, rejected and why (or, prior-only, how many
-    members would have failed it)."""
+    """What the history check did: draws run, rejected and why (every reason, in a fixed
+    order; or, prior-only, how many members would have failed it)."""
     import json
 
+    from ..calibration.series import SERIES
+    from .matching import BLOWUP_REASON
+
     reasons = json.loads(ds.attrs.get("rejection_reasons", "{}"))
-    why = "; ".join(f"{k}: {v:,}" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1]))
+    series = [s for s in SERIES if s in ds["observed_series"].values] if "observed_series" in ds.coords else []
+    why = ", ".join([f"{BLOWUP_REASON} {reasons.get(BLOWUP_REASON, 0):,}"]
+                    + [f"{s} {reasons.get(f'{s} outside tolerance', 0):,}" for s in series])
     total, failing = int(ds.attrs["draws_total"]), int(ds.attrs["draws_failing_history"])
     if int(ds.attrs.get("prior_only", 0)):
-        return textwrap.fill(f"history check (not applied): {failing:,} of {total:,} members ({failing / total:.0%}) "
-                             f"do not match 2012-2025 history" + (f" ({why})" if why else ""), width=100,
-                             subsequent_indent="  ")
-    text = (f"history matching: {total:,} draws run, {failing:,} rejected ({failing / total:.0%})"
-            + (f": {why}" if why else "") + f"; {int(ds.attrs['members']):,} kept")
+        return (f"history check (not applied): {failing:,} of {total:,} members ({failing / total:.0%}) do not match "
+                f"2012-2025 history\n  they fail (a member may fail several): {why}")
+    text = f"history matching: {total:,} draws run, {failing:,} rejected ({failing / total:.0%}), " \
+           f"{int(ds.attrs['members']):,} kept"
     if int(ds.attrs["members"]) < int(ds.attrs["members_requested"]):
         text += f" (FEWER than the {int(ds.attrs['members_requested']):,} asked for: the draws ran out)"
-    return textwrap.fill(text, width=100, subsequent_indent="  ")
+    return text + f"\n  rejected because (a draw may fail several): {why}"
 
 
 def sensitivity(args: argparse.Namespace, say: Callable[[str], None]) -> None:
@@ -327,8 +331,9 @@ def sensitivity(args: argparse.Namespace, say: Callable[[str], None]) -> None:
     say(textwrap.fill(f"inputs: {r.conditioning}; {r.history_failing_share:.0%} of the design's runs fail the "
                       "history check (none is rejected: the design needs every point)", width=100,
                       subsequent_indent="  "))
-    say("95% bootstrap intervals (seeded); * the interval is wider than the index: not resolved at this -n\n")
-    say(r.formatted().to_string())
+    say("each index with the low and high ends of its 95% bootstrap interval (seeded); wide: how many of the "
+        "row's indices have an interval wider than the index (not resolved at this -n)\n")
+    say(r.formatted().to_string(float_format=lambda x: f"{x:.3f}"))
     warning = r.warning()
     say("\n" + warning if warning else f"\nconverged: every index that matters is resolved to half its value at -n {r.n}")
     written = []

@@ -81,15 +81,18 @@ class SensitivityResult:
                 "matter to half their value")
 
     def formatted(self) -> pd.DataFrame:
-        """Each index as 'value [low, high]' with '*' when unresolved."""
+        """Each index with the low and high ends of its 95% interval, and ``wide``: how
+        many of the row's indices have an interval wider than the index (not resolved)."""
         columns = (("S1", "S1_conf"), ("ST", "ST_conf")) if self.method == "sobol" else (("mu_star", "mu_star_conf"),)
         out = pd.DataFrame(index=self.table.index)
+        wide = np.zeros(len(self.table), dtype=int)
         for value, conf in columns:
             v, c = self.table[value], self.table[conf]
-            flag = np.where(c > v.abs(), " *", "")
-            out[f"{value} [95% interval]"] = [f"{a:.3f} [{a - b:.3f}, {a + b:.3f}]{f}" for a, b, f in zip(v, c, flag)]
+            out[value], out[f"{value}_low"], out[f"{value}_high"] = v, v - c, v + c
+            wide += (~(c <= v.abs())).to_numpy(dtype=int)
         if self.method == "morris":
-            out["sigma"] = [f"{x:.3f}" for x in self.table["sigma"]]
+            out["sigma"] = self.table["sigma"]
+        out["wide"] = wide
         return out
 
 
