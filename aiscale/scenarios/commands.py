@@ -296,16 +296,16 @@ def history_line(ds) -> str:
 
     reasons = json.loads(ds.attrs.get("rejection_reasons", "{}"))
     series = [s for s in SERIES if s in ds["observed_series"].values] if "observed_series" in ds.coords else []
-    why = ", ".join([f"{BLOWUP_REASON} {reasons.get(BLOWUP_REASON, 0):,}"]
-                    + [f"{s} {reasons.get(f'{s} outside tolerance', 0):,}" for s in series])
+    why = ", ".join([f"{BLOWUP_REASON} {reasons.get(BLOWUP_REASON, 0)}"]
+                    + [f"{s} {reasons.get(f'{s} outside tolerance', 0)}" for s in series])
     total, failing = int(ds.attrs["draws_total"]), int(ds.attrs["draws_failing_history"])
     if int(ds.attrs.get("prior_only", 0)):
-        return (f"history check (not applied): {failing:,} of {total:,} members ({failing / total:.0%}) do not match "
+        return (f"history check (not applied): {failing} of {total} members ({failing / total:.0%}) do not match "
                 f"2012-2025 history\n  they fail (a member may fail several): {why}")
-    text = f"history matching: {total:,} draws run, {failing:,} rejected ({failing / total:.0%}), " \
-           f"{int(ds.attrs['members']):,} kept"
+    text = f"history matching: {total} draws run, {failing} rejected ({failing / total:.0%}), " \
+           f"{int(ds.attrs['members'])} kept"
     if int(ds.attrs["members"]) < int(ds.attrs["members_requested"]):
-        text += f" (FEWER than the {int(ds.attrs['members_requested']):,} asked for: the draws ran out)"
+        text += f" (FEWER than the {int(ds.attrs['members_requested'])} asked for: the draws ran out)"
     return text + f"\n  rejected because (a draw may fail several): {why}"
 
 

@@ -76,9 +76,9 @@ class SensitivityResult:
         if self.converged:
             return None
         what = "base sample" if self.method == "sobol" else "trajectories"
-        return (f"warning: not converged: {int(self.table['unresolved'].sum())} index intervals are wider than "
-                f"their index; run -n {self.suggested_n} ({what}) to narrow the intervals of the indices that "
-                "matter to half their value")
+        return (f"warning: not converged: {int(self.table['unresolved'].sum())} of {len(self.table)} parameters "
+                f"have an index whose interval is wider than the index; run -n {self.suggested_n} ({what}) to "
+                "narrow the intervals of the indices that matter to half their value")
 
     def formatted(self) -> pd.DataFrame:
         """Each index with the low and high ends of its 95% interval, and ``wide``: how
