@@ -47,7 +47,8 @@ def test_sobol_on_the_model_first_order_never_exceeds_total():
     r = sensitivity("baseline", "sobol", 256, "automation_100_year", seed=1, parameters=params,
                     settings=Settings(stop=2045.0), workers=1)
     assert set(r.table.index) == set(params) and r.runs == 256 * 7
-    assert (r.table["S1"] <= r.table["ST"]).all(), r.table
+    # within the estimator's interval (two indices near zero may cross by a few 1e-4)
+    assert (r.table["S1"] <= r.table["ST"] + r.table["S1_conf"]).all(), r.table
     assert r.table.index[0] in ("full_automation_effective_flop", "research_returns")
     assert 0 <= r.censored_share < 1
 
@@ -80,12 +81,13 @@ def test_same_seed_same_intervals_flags_and_a_convergence_warning():
     b = sensitivity("baseline", "sobol", 8, "automation_100_year", seed=3, **kwargs)
     pd.testing.assert_frame_equal(a.table, b.table)
     assert a.formatted().equals(b.formatted())
-    wide = (a.table["S1_conf"] > a.table["S1"].abs()) | (a.table["ST_conf"] > a.table["ST"].abs())
-    np.testing.assert_array_equal(a.table["unresolved"].to_numpy(), wide.to_numpy())
+    wide = (a.table["S1_conf"] > a.table["S1"].abs()).astype(int) + (a.table["ST_conf"] > a.table["ST"].abs())
+    np.testing.assert_array_equal(a.table["unresolved"].to_numpy(), (wide > 0).to_numpy())
     shown = a.formatted()
-    for name in a.table.index:
-        assert shown.loc[name].str.contains(r"\[-?\d\.\d{3}, -?\d\.\d{3}\]").all()
-        assert any(cell.endswith(" *") for cell in shown.loc[name]) == bool(a.table.loc[name, "unresolved"])
+    np.testing.assert_array_equal(shown["wide"].to_numpy(), wide.to_numpy())
+    for index in ("S1", "ST"):
+        np.testing.assert_allclose(shown[f"{index}_low"], a.table[index] - a.table[f"{index}_conf"])
+        np.testing.assert_allclose(shown[f"{index}_high"], a.table[index] + a.table[f"{index}_conf"])
     assert not a.converged and a.suggested_n > 8 and a.suggested_n & (a.suggested_n - 1) == 0
     assert f"-n {a.suggested_n}" in a.warning()
     # the default inputs are the posterior-predictive marginals; --prior-only the priors
