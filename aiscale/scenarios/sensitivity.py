@@ -49,6 +49,7 @@ Marginals = Mapping[str, tuple[Distribution, float | None, float | None]]
 BOOTSTRAP_RESAMPLES = 1000
 MATTERS = 0.05     # an index counts when it is at least this share of the largest
 TARGET_WIDTH = 0.5  # a resolved index: interval half-width at most half the index
+UNKNOWN_FACTOR = 16.0  # no interval could be estimated: ask for 16 times the sample (4x narrower)
 
 
 @dataclass
@@ -66,13 +67,19 @@ class SensitivityResult:
     conditioning: str = ""
     history_failing_share: float = float("nan")
     held: tuple[str, ...] = ()        # parameters held at their value (no plausible range)
+    output_varies: bool = True        # False: every run gave the same value (no index means anything)
 
     @property
     def converged(self) -> bool:
         return self.suggested_n is None
 
     def warning(self) -> str | None:
-        """One line when the indices that matter have not converged, else None."""
+        """One line when the indices that matter have not converged (or the output does
+        not vary at all), else None."""
+        if not self.output_varies:
+            return (f"warning: {self.output} is the same in all {self.runs} runs ({self.censored_share:.0%} never "
+                    "reach it before the end): every index is zero and says nothing; choose a later --until or "
+                    "another --output")
         if self.converged:
             return None
         what = "base sample" if self.method == "sobol" else "trajectories"
@@ -147,11 +154,13 @@ def convergence(table: pd.DataFrame, method: str, n: int) -> tuple[np.ndarray, i
     for value, conf in pairs:
         v, c = table[value].to_numpy(dtype=float), table[conf].to_numpy(dtype=float)
         unresolved |= ~(c <= np.abs(v))
-        top = np.nanmax(np.abs(v)) if len(v) else 0.0
+        if not (np.isfinite(v).all() and np.isfinite(c).all()):
+            factor = max(factor, UNKNOWN_FACTOR)  # too few runs to estimate an interval at all
+            continue
+        top = np.abs(v).max() if len(v) else 0.0
         matters = np.abs(v) >= MATTERS * top
-        if top > 0 and matters.any():
-            need = (c[matters] / (TARGET_WIDTH * np.abs(v[matters]))) ** 2
-            factor = max(factor, float(np.nanmax(np.where(np.isfinite(need), need, 1e6))))
+        if top > 0:
+            factor = max(factor, float(np.max((c[matters] / (TARGET_WIDTH * np.abs(v[matters]))) ** 2)))
     if factor <= 1.0:
         return unresolved, None
     suggested = int(np.ceil(n * factor))
@@ -204,6 +213,7 @@ def sensitivity(scenario: str | Path | Scenario = "baseline", method: str = "sob
                  "parameters)", runs_per_unit=per_sample)
     censored: list[float] = []
     failing: list[float] = []
+    spread: list[float] = []
 
     def evaluate(draws: dict[str, np.ndarray]) -> np.ndarray:
         count = len(next(iter(draws.values())))
@@ -212,7 +222,9 @@ def sensitivity(scenario: str | Path | Scenario = "baseline", method: str = "sob
         values = out["metrics"][output]
         censored.append(float(np.isnan(values).mean()))
         failing.append(float((~out["history"]["plausible"]).mean()))
-        return censor(output, values, settings)
+        y = censor(output, values, settings)
+        spread.append(float(np.ptp(y)) if len(y) else 0.0)
+        return y
 
     analysis = sobol_analysis if method == "sobol" else morris_analysis
     table, runs = analysis(evaluate, marginals, n, seed)
@@ -221,7 +233,8 @@ def sensitivity(scenario: str | Path | Scenario = "baseline", method: str = "sob
     table["unresolved"] = unresolved
     return SensitivityResult(method, output, table, runs, censored[0] if censored else 0.0, base, suggested,
                              conditioning_text, failing[0] if failing else float("nan"),
-                             tuple(h for h in held if not parameters or h in parameters))
+                             tuple(h for h in held if not parameters or h in parameters),
+                             output_varies=bool(spread and spread[0] > 0))
 
 
 def _marginals(scenario: Scenario, marginals: Marginals, prior_only: bool, settings: Settings

@@ -107,3 +107,10 @@ def test_convergence_rule_on_a_resolved_table():
     table.loc["b", "S1_conf"] = 0.3
     _, suggested = convergence(table, "sobol", 1024)
     assert suggested == 1024 * 4  # (0.3 / 0.15)^2 = 4
+
+
+def test_an_output_that_never_varies_says_so():
+    r = sensitivity("baseline", "sobol", 2, "automation_100_year", seed=0,
+                    parameters=["flop_gap", "research_returns"], settings=Settings(stop=2026.0), workers=1)
+    assert not r.output_varies and r.censored_share == 1.0
+    assert r.warning().startswith("warning: automation_100_year is the same in all 8 runs (100% never reach it")
