@@ -1,13 +1,21 @@
 """Monte Carlo ensembles of a scenario, chunked and run on Dask.
 
-:func:`monte_carlo` draws ``n`` correlated parameter sets from the scenario's
-uncertainty (:meth:`Scenario.uncertainty`, :func:`.distributions.sample`; seeded), splits
-them into chunks of ``chunk_size`` members, and integrates each chunk as one vectorised
-system (fixed-step RK4, dt = 1/4 year by default: within 0.2% of the adaptive solver on
-the baseline, and bit-identical whatever the chunking, because every member's
-arithmetic is its own). Each chunk returns its members' metrics
-(:mod:`.metrics`, from quarterly output), stop and blow-up times and a few yearly
-series; chunks are small and are collected as soon as they finish.
+:func:`monte_carlo` gives ``n`` members of a scenario's posterior-predictive
+distribution (:class:`Conditioning`): the parameters fitted to history drawn jointly from
+the calibration posterior, the others from their marginals (:meth:`Scenario.uncertainty`,
+through the copula of :func:`.distributions.sample`) narrowed to their history-plausible
+ranges (:func:`.matching.plausible_ranges`), and every member checked against 2012-2025
+history (:class:`.matching.HistoryCheck`); draws that fail are replaced by new seeded
+draws, round after round, until ``n`` match (``prior_only``: every parameter over its
+prior, nothing rejected). The draws are split into chunks of ``chunk_size`` members;
+each member is integrated on its own adaptive step (``Settings.method = "rk45"``:
+Dormand-Prince 5(4) with relative tolerance ``rtol``, in compiled code,
+:func:`aiscale.stocks_flows.ensemble.run_adaptive`), or with fixed RK4 steps
+(``"rk4"``, the old default, faster and less accurate). Every member's arithmetic is
+its own, so results are identical whatever the chunking. Each chunk returns its
+members' metrics (:mod:`.metrics`, from quarterly output), stop and blow-up times, a
+few yearly series and its history check; chunks are small and are collected as soon as
+they finish.
 
 Where chunks run: by default on Dask's embedded local scheduler, in worker processes
 forked from this one (one per core; they start at once, with the model already built:
@@ -19,11 +27,14 @@ still fails, :class:`EnsembleError` says which runs, and carries the finished ch
 
 The result is an ``xarray.Dataset``: the draws and every metric per run, stop and
 blow-up times, yearly series (run, time) of the largest run, effective compute,
-automation, GWP growth, research speed-up and the binding constraint, and summaries
-(quantiles of each series over time, quantiles and reached-shares of each metric, the
-share of runs each constraint binds over time). A member that blows up is frozen at
-its last finite state and keeps its blow-up time: no NaN comes from a blow-up. A
-metric never reached is NaN per run, and +inf in the metric quantiles.
+automation, GWP growth, research speed-up, AI spending and the binding constraint, each
+member's value for every historical observation and its history check, the
+observations, and summaries (quantiles of each series over time, quantiles and
+reached-shares of each metric, the share of runs each constraint binds over time); its
+attributes say what the distribution is conditioned on and how many draws were
+rejected, and why. A member that blows up stops there and keeps its blow-up time; its
+series stay finite. A metric never reached is NaN per run, and +inf in the metric
+quantiles.
 """
 
 from __future__ import annotations
@@ -186,8 +197,10 @@ def _save_times(settings: Settings) -> np.ndarray:
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
-    """Series as saved: never inf or NaN (a value past float range is held at the largest float)."""
-    return np.nan_to_num(values, nan=0.0, posinf=np.finfo(float).max, neginf=-np.finfo(float).max)
+    """Series as saved: never inf (a value past float range is held at the largest
+    float). NaN is left as it is: it would be a model error, not to be hidden."""
+    big = np.finfo(float).max
+    return np.where(np.isposinf(values), big, np.where(np.isneginf(values), -big, values))
 
 
 # ---------------------------------------------------------------------- executing chunks

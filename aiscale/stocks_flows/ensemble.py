@@ -3,6 +3,10 @@
 Parameters become arrays of shape (N,) and flow through the same equation functions
 as a single run, so an ensemble costs one integration, not N. With a fixed step the
 result is identical, bit for bit, to N single runs.
+
+:func:`run_adaptive` integrates every member on its own adaptive step instead (scipy's
+RK45 pair, in compiled code over the plan's kernel), so that each member agrees with
+an adaptive single run of its parameters to the solver's tolerance.
 """
 
 from __future__ import annotations
