@@ -40,10 +40,13 @@ def run(scenario: str | Path | Scenario = "baseline", *, start: float = START_YE
 
 
 def ensemble(scenario: str | Path | Scenario = "baseline", n: int = 1000, *, seed: int = 0, stop: float = END_YEAR,
-             dt: float = 0.25, parameters: Mapping[str, float] | None = None, workers: int | None = None,
-             scheduler: str | None = None, chunk_size: int = 1000, progress: bool = False) -> xr.Dataset:
-    """A Monte Carlo ensemble of ``n`` seeded, correlated draws of ``scenario``'s
-    uncertain parameters (RK4 with step ``dt``), like ``aiscale ensemble``; an
+             dt: float | None = None, parameters: Mapping[str, float] | None = None, workers: int | None = None,
+             scheduler: str | None = None, chunk_size: int = 500, progress: bool = False,
+             prior_only: bool = False) -> xr.Dataset:
+    """A Monte Carlo ensemble of ``n`` members of ``scenario``, like ``aiscale ensemble``:
+    posterior-predictive and matched to 2012-2025 history (``prior_only=True``: every
+    parameter from its prior, nothing rejected), each member on its own adaptive step
+    (``dt``: fixed RK4 steps instead); an
     ``xarray.Dataset`` of each run's draws, metrics and yearly series, with units and
     descriptions in each variable's attributes (see :func:`aiscale.scenarios.ensemble.monte_carlo`).
 
@@ -55,5 +58,6 @@ def ensemble(scenario: str | Path | Scenario = "baseline", n: int = 1000, *, see
     from .scenarios.scenario import load_scenario
 
     chosen = load_scenario(scenario).with_overrides(parameters or {}, where="parameters:")
-    return monte_carlo(chosen, n, seed, Settings(stop=stop, dt=dt), chunk_size=chunk_size, workers=workers,
+    settings = Settings(stop=stop) if dt is None else Settings(stop=stop, method="rk4", dt=dt)
+    return monte_carlo(chosen, n, seed, settings, prior_only=prior_only, chunk_size=chunk_size, workers=workers,
                        scheduler=scheduler, progress=progress)

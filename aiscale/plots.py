@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -417,20 +418,49 @@ def _fan(ax: plt.Axes, t: np.ndarray, q, colour: str) -> None:
     ax.plot(t, q.sel(quantile=0.5), color=colour, lw=1.6, label="median (50%)")
 
 
+ENSEMBLE_PANELS = (*SCENARIO_PANELS, ("research_speedup", "research speed-up (x)", True, "Research speed-up from AI"),
+                   ("ai_spending_usd_per_year", "USD/year", True, "AI spending"))
+
+
+def _observed(ds, column: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """The historical observations of an ensemble dataset for output ``column``: times
+    (where the calibration samples the model: mid-year, or the year's end for run-rates),
+    values and the series' name."""
+    if "observed_variable" not in ds.coords:
+        return np.zeros(0), np.zeros(0), ""
+    pick = ds["observed_variable"].values == column
+    if not pick.any():
+        return np.zeros(0), np.zeros(0), ""
+    from .calibration.series import SERIES
+
+    series = ds["observed_series"].values[pick]
+    offset = np.array([1.0 if SERIES[s].sampling == "year-end" else 0.5 for s in series])
+    return ds["observed_year"].values[pick] + offset, ds["observed_value"].values[pick], str(series[0])
+
+
 @styled
 def ensemble_fan_chart(ds, title: str = "aiscale ensemble") -> plt.Figure:
-    """Fan charts (median and 10-90% band over runs) of an ensemble dataset's series,
-    and the share of runs each constraint binds."""
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
-    fig.suptitle(f"{title} ({ds.sizes['run']} runs)")
+    """Fan charts (median and 10-90% band over runs) of an ensemble dataset's series with
+    the historical observations the members were checked against, the share of runs
+    each constraint binds, and what the distribution is conditioned on."""
+    fig, axes = plt.subplots(2, 4, figsize=(19, 8), constrained_layout=True)
+    prior = bool(int(ds.attrs.get("prior_only", 0)))
+    label = "PRIOR ONLY, not conditioned on history" if prior else "posterior-predictive, matched to history"
+    fig.suptitle(f"{title} ({ds.sizes['run']} runs, {label})")
     t = ds["time"].values
-    for ax, (column, unit, log, name) in zip(axes.flat, SCENARIO_PANELS):
-        _fan(ax, t, ds[f"{column}_quantiles"], PALETTE[0])
+    for k, (ax, (column, unit, log, name)) in enumerate(zip(axes.flat, ENSEMBLE_PANELS)):
+        if f"{column}_quantiles" not in ds:
+            ax.set_axis_off()
+            continue
+        _fan(ax, t, ds[f"{column}_quantiles"], PALETTE[0] if k < 4 else PALETTE[1])
+        when, values, series = _observed(ds, column)
+        if len(values):
+            from .calibration.series import SERIES
+
+            ax.scatter(when, values, s=14, color="black", zorder=5, label=f"observed: {SERIES[series].title}")
         _style(ax, unit, log=log, title=name)
-    axes[0, 0].legend(fontsize=7)
-    ax = axes[1, 1]
-    _fan(ax, t, ds["research_speedup_quantiles"], PALETTE[1])
-    _style(ax, "research speed-up (x)", log=True, title="Research speed-up from AI")
+        if len(values) or k == 0:
+            ax.legend(fontsize=7, loc="upper left")
     ax = axes[1, 2]
     colours = {**CONSTRAINT_COLOURS, "policy": POLICY_COLOUR}
     shares = ds["binding_share"]
@@ -440,8 +470,16 @@ def ensemble_fan_chart(ds, title: str = "aiscale ensemble") -> plt.Figure:
     _style(ax, "share of runs", title="Binding constraint")
     ax.set_ylim(0, 1)
     ax.legend(fontsize=7, loc="lower left")
-    for ax in axes.flat:
+    for ax in axes.flat[:7]:
         _mark_end_of_data(ax, t)
+    ax = axes[1, 3]
+    ax.set_axis_off()
+    parts = ["Conditioned on: " + ds.attrs.get("conditioning", "(not recorded)")]
+    if "draws_total" in ds.attrs:
+        parts.append(f"{int(ds.attrs['draws_total']):,} draws run, {int(ds.attrs['draws_failing_history']):,} "
+                     f"fail the history check" + (" (kept: prior only)" if prior else " (rejected)"))
+    ax.text(0, 1, "\n\n".join(textwrap.fill(p, 58) for p in parts), va="top", ha="left", fontsize=7.5,
+            transform=ax.transAxes)
     _note(fig)
     return fig
 
@@ -453,24 +491,44 @@ MILESTONE_KEYS = ("run_1e28_year", "run_1e30_year", "data_binding_year", "automa
 @styled
 def milestone_distributions(ds, keys: Sequence[str] = MILESTONE_KEYS,
                             title: str = "aiscale ensemble") -> plt.Figure:
-    """The distribution of milestone years over an ensemble's runs: for each milestone
-    the share of runs that have reached it by each year (a curve that ends below 1 when
-    some runs never reach it); dotted lines at 10, 50 and 90%."""
-    fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
+    """Histograms of milestone years over an ensemble's runs (share of runs per year),
+    one panel per milestone, with the runs that do not reach it by the end year as a bar
+    of their own; median, 10% and 90% marked when reached by enough runs."""
     n = ds.sizes["run"]
+    stop = float(ds.attrs.get("stop", ds["time"].values[-1]))
+    start = float(ds.attrs.get("start", ds["time"].values[0]))
     labels = dict(line.split(": ", 1) for line in ds.attrs.get("metric_labels", "").split("; ") if ": " in line)
-    for key in keys:
-        years = np.sort(ds[key].values[~np.isnan(ds[key].values)])
-        share = np.arange(1, len(years) + 1) / n
-        x = np.concatenate([[ds.attrs.get("start", years[0] if len(years) else 0)], years, [ds.attrs.get("stop", 0)]])
-        y = np.concatenate([[0.0], share, [share[-1] if len(share) else 0.0]])
-        ax.step(x, y, where="post", lw=1.5, label=f"{labels.get(key, key)} ({len(years) / n:.0%} of runs)")
-    for level in (0.1, 0.5, 0.9):
-        ax.axhline(level, color="0.6", lw=0.8, ls=":")
-    _style(ax, "share of runs that reached it (cumulative)", title=f"Milestone years: {title} ({n} runs)")
-    ax.set_ylim(0, 1.02)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
-    _note(fig)
+    cols = 3
+    rows = int(np.ceil(len(keys) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(15, 3.6 * rows), constrained_layout=True, squeeze=False)
+    prior = bool(int(ds.attrs.get("prior_only", 0)))
+    fig.suptitle(f"Milestone years: {title} ({n} runs, "
+                 f"{'PRIOR ONLY, not conditioned on history' if prior else 'posterior-predictive'})")
+    edges = np.arange(np.floor(start), np.ceil(stop) + 1.0)
+    for ax, key in zip(axes.flat, keys):
+        values = ds[key].values
+        years = values[~np.isnan(values)]
+        counts, _ = np.histogram(years, bins=edges)
+        ax.bar(edges[:-1], counts / n, width=1.0, align="edge", color=PALETTE[0], label="reached in that year")
+        never = 1 - len(years) / n
+        gap = 3.0
+        ax.bar(stop + gap, never, width=2.0, color="0.55", label=f"not reached by {stop:g}")
+        ax.text(stop + gap, never, f"{never:.0%}", ha="center", va="bottom", fontsize=8)
+        ax.set_xlim(start - 1, stop + gap + 2)
+        ticks = [t for t in ax.get_xticks() if start - 1 <= t <= stop - 5]  # clear of the last bar's label
+        ax.set_xticks([*ticks, stop + gap], [f"{t:g}" for t in ticks] + [f"not by\n{stop:g}"])
+        filled = np.sort(np.where(np.isnan(values), np.inf, values))
+        for q, style in ((0.1, ":"), (0.5, "-"), (0.9, ":")):
+            v = filled[min(int(np.ceil(q * n)) - 1, n - 1)] if n else np.inf
+            if np.isfinite(v):
+                ax.axvline(v, color=PALETTE[1], lw=1.2, ls=style)
+        ax.set_title(labels.get(key, key), fontsize=10)
+        ax.set_ylabel("share of runs")
+        ax.grid(True, axis="y", alpha=0.3)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.set_axis_off()
+    axes.flat[0].legend(fontsize=7, loc="upper left")
+    _note(fig, PROJECTION_NOTE + "; orange lines: median (solid), 10% and 90% (dotted) of all runs")
     return fig
 
 

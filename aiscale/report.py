@@ -253,18 +253,25 @@ def ensemble_section(data: ReportData) -> str:
     from .scenarios.commands import SUMMARY_KEYS
     from .scenarios.ensemble import summary_table
 
+    from .scenarios.commands import history_line
+
     ds = data.ensemble
     blown = float(ds["metric_reached_share"].sel(metric="blowup_year"))
     return section(
         "ensemble", "Monte Carlo ensemble",
+        f"<p><b>What this distribution is conditioned on.</b> {esc(ds.attrs['conditioning'])}</p>"
+        if "conditioning" in ds.attrs else "",
+        paragraph(history_line(ds).replace("\n", " ")) if "draws_total" in ds.attrs else "",
         paragraph(f"{ds.attrs['scenario']}: {ds.sizes['run']} runs, {ds.attrs['varied_parameters']} parameters "
-                  f"varied, seed {ds.attrs['seed']}, RK4 dt = {ds.attrs['dt']:g}; {blown:.0%} of runs end in a "
-                  "finite-time blow-up. Percentiles over runs ('never': that share of runs never reaches it)."),
+                  f"varied, seed {ds.attrs['seed']}, {ds.attrs.get('integration', 'RK4')}; {blown:.0%} of runs end "
+                  "in a finite-time blow-up. Percentiles over runs ('never': that share of runs never reaches it)."),
         table(summary_table(ds, SUMMARY_KEYS), numeric=("p5", "p10", "p25", "p50", "p75", "p90", "p95")),
         figure(plots.ensemble_fan_chart(ds, f"aiscale ensemble: {ds.attrs['scenario']}"),
-               "Fan charts: median and 10-90% band over runs; share of runs each constraint binds"),
+               "Fan charts: median and 10-90% band over runs, with the historical observations the members were "
+               "checked against; share of runs each constraint binds"),
         figure(plots.milestone_distributions(ds, title=ds.attrs["scenario"]),
-               "Milestone years: share of runs that reached each milestone by each year"))
+               "Milestone years: share of runs reaching each milestone in each year; the grey bar: runs that do "
+               "not reach it by the end year"))
 
 
 def loops_section(data: ReportData) -> str:
@@ -334,15 +341,16 @@ def limitations_section(data: ReportData) -> str:
                                                        f"{p['correlation']:+.2f})" for p in pairs)
                      + ". The data constrain only a combination of each pair.")
     items += ["Uncertainty bands are parameter uncertainty only, within the documented ranges: the posterior "
-              "intervals of the calibration (short MCMC chains: read them as indicative) and the ensemble's "
-              "three-point marginals. Structural uncertainty and data errors are not in them.",
+              "intervals of the calibration (short MCMC chains: read them as indicative) and, in the ensemble, the "
+              "calibration posterior with the other parameters' three-point marginals narrowed to history. "
+              "Structural uncertainty and data errors are not in them.",
               "Loop dominance (Loops that Matter) sums every loop's score into the named family it runs "
               "through (the first, if several; 'other loops' if none): a family is a way of reading, not a "
               "mechanism of its own. min() switches between constraints turn loops on and off abruptly, so "
               "short dominance periods are indicative.",
               "Numbers are rounded for display; single runs use an adaptive solver (relative tolerance 1e-6) and "
-              "ensembles fixed-step RK4 (quarter-year steps, milestones within about 0.03 years of the adaptive "
-              "solver on the built-in scenarios)."]
+              "ensemble members their own adaptive step (relative tolerance 1e-5: milestone years within 0.05 "
+              "years of the single run's for more than 99% of members)."]
     return section("limitations", "Limitations: what this report cannot tell you",
                    "<ul>" + "".join(f"<li>{esc(item)}</li>" for item in items) + "</ul>")
 

@@ -164,41 +164,49 @@ def test_scenario_comparison(comparison):
     assert policy and all(abs(b.get_y() + b.get_height() / 2 - 1) < 1e-9 for b in policy)  # only the pause row
 
 
-def test_fan_chart_shows_the_median_and_the_10_90_band(ensemble):
+def test_fan_chart_shows_the_median_the_10_90_band_and_the_history(ensemble):
     fig = plots.ensemble_fan_chart(ensemble, "fans")
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == ["Largest training run", "Effective compute", "Automation", "GWP growth",
-                      "Research speed-up from AI", "Binding constraint"]
-    assert fig._suptitle.get_text() == "fans (12 runs)"
-    scales = [ax.get_yscale() for ax in fig.axes]
-    assert scales == ["log", "log", "linear", "log", "log", "linear"]
-    assert legend_of(fig.axes[0]) == ["10-90%", "median (50%)"]
+                      "Research speed-up from AI", "AI spending", "Binding constraint", ""]
+    assert fig._suptitle.get_text() == "fans (12 runs, posterior-predictive, matched to history)"
+    scales = [ax.get_yscale() for ax in fig.axes[:7]]
+    assert scales == ["log", "log", "linear", "log", "log", "log", "linear"]
+    assert legend_of(fig.axes[0]) == ["10-90%", "median (50%)", "observed: Frontier training compute"]
     q = ensemble["largest_training_run_flop_quantiles"]
-    for ax in fig.axes[:5]:
+    for ax in fig.axes[:6]:
         assert len(curves(ax)) == 1 and len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 1
     np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), q.sel(quantile=0.5).values)
     band = fig.axes[0].collections[0].get_paths()[0].vertices[:, 1]
     assert band.min() == pytest.approx(float(q.sel(quantile=0.1).min()), rel=1e-9)
     assert band.max() == pytest.approx(float(q.sel(quantile=0.9).max()), rel=1e-9)
-    assert legend_of(fig.axes[5]) == [*CONSTRAINTS, "policy"]
+    # the record of each year at mid-year, as the calibration compares it
+    points = next(c for c in fig.axes[0].collections if c.get_label().startswith("observed")).get_offsets()
+    record = ensemble["observed_series"].values == "training_compute"
+    np.testing.assert_allclose(points[:, 0], ensemble["observed_year"].values[record] + 0.5)
+    np.testing.assert_allclose(points[:, 1], ensemble["observed_value"].values[record])
+    assert legend_of(fig.axes[5])[-1] == "observed: Hyperscaler capex (big 4)"
+    assert legend_of(fig.axes[6]) == [*CONSTRAINTS, "policy"]
     assert fig.axes[4].get_ylabel() == "research speed-up (x)"
+    assert "Conditioned on: posterior-predictive" in fig.axes[7].texts[0].get_text()
 
 
-def test_milestone_year_distributions(ensemble):
+def test_milestone_year_histograms_with_a_not_reached_bar(ensemble):
     keys = ("run_1e26_year", "automation_20_year", "blowup_year")
     fig = plots.milestone_distributions(ensemble, keys, title="baseline")
-    ax = fig.axes[0]
-    assert ax.get_title() == "Milestone years: baseline (12 runs)"
-    curves = [line for line in ax.get_lines() if line.get_label() in legend_of(ax)]
-    assert len(curves) == len(keys) and len(ax.get_lines()) == len(keys) + 3  # + the 10/50/90% guides
-    legend = legend_of(ax)
-    assert legend[0].startswith("largest run >= 1e+26 FLOP (") and legend[2].startswith("blow-up")
-    for key, line in zip(keys, curves):
-        reached = float(np.mean(~np.isnan(ensemble[key].values)))
-        assert line.get_ydata()[-1] == pytest.approx(reached)
-        assert f"({reached:.0%} of runs)" in line.get_label()
-        assert np.all(np.diff(line.get_ydata()) >= 0)
-    assert ax.get_ylim() == (0, 1.02) and ax.get_xlabel() == "year" and "share of runs" in ax.get_ylabel()
+    assert fig._suptitle.get_text() == "Milestone years: baseline (12 runs, posterior-predictive)"
+    for ax, key in zip(fig.axes, keys):
+        assert ax.get_title().startswith(("largest run >= 1e+26 FLOP", "automation >= 20%", "blow-up"))
+        values = ensemble[key].values
+        years = values[~np.isnan(values)]
+        bars = list(ax.patches)
+        never = [b for b in bars if b.get_x() > 2034]
+        assert len(never) == 1 and never[0].get_height() == pytest.approx(float(np.isnan(values).mean()))
+        yearly = sum(b.get_height() for b in bars if b.get_x() <= 2034)
+        assert yearly == pytest.approx(len(years) / len(values))  # every reached run in its year's bar
+        assert ax.get_xticklabels()[-1].get_text() == "not by\n2034" and "share of runs" in ax.get_ylabel()
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["reached in that year",
+                                                                           "not reached by 2034"]
 
 
 def test_calibration_fit_against_history(run):

@@ -37,7 +37,9 @@ the reality checks (aiscale/data/reality_checks.toml): no stock negative, AI pow
 world electricity, hardware and algorithms within their ceilings, frontier compute near the
 historical record, no blow-up before 2060, ...; a check whose names the model lacks is skipped""",
     "ensemble": """examples:
-  aiscale ensemble -n 1000                         # baseline, local cores
+  aiscale ensemble -n 1000                         # baseline, posterior-predictive, local cores
+  aiscale ensemble ftm-best-guess -n 10000         # a preset, conditioned on history the same way
+  aiscale ensemble -n 1000 --prior-only            # every parameter from its prior, no history check
   aiscale ensemble pause -n 10000 --seed 1 --out pause.nc
   aiscale ensemble pause -n 1000 --out out/pause.nc --plot   # fan chart, milestone years in out/
   aiscale ensemble -n 100000 --scheduler tcp://10.0.0.5:8786""",
@@ -77,9 +79,13 @@ def add_verbs(verb: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--start", type=year, default=2012.0, help="first year (default 2012)")
     p.add_argument("--until", type=year, default=2060.0, help="last year (default 2060)")
 
-    p = verb("ensemble", "Monte Carlo ensemble of a scenario (vectorised, chunked, on Dask)", EXAMPLES["ensemble"])
+    p = verb("ensemble", "Monte Carlo ensemble of a scenario, conditioned on history (chunked, on Dask)",
+             EXAMPLES["ensemble"])
     add_scenario_arguments(p)
     _ensemble_options(p, n=1000)
+    p.add_argument("--prior-only", action="store_true",
+                   help="draw every parameter from its prior range and keep every member (not conditioned on "
+                        "history: the calibration posterior and the history check are not used)")
     p.add_argument("--out", type=Path, help="NetCDF file for the dataset (e.g. ensemble.nc)")
     p.add_argument("--plot", nargs="?", const=True, metavar="DIR",
                    help="also write the fan chart and milestone-year distributions (PNG and SVG) into the "
@@ -93,6 +99,10 @@ def add_verbs(verb: Callable[..., argparse.ArgumentParser]) -> None:
                    help=f"the metric to explain (default automation_100_year); one of: {', '.join(METRIC_KEYS)}")
     p.add_argument("--parameters", help="comma-separated parameters to vary (default: every uncertain one)")
     _ensemble_options(p, n=64, what="base sample (Sobol, rounded up to a power of 2) or trajectories (Morris)")
+    p.add_argument("--prior-only", action="store_true",
+                   help="sample every parameter's prior range (default: the posterior-predictive distribution: "
+                        "fitted parameters within their calibration posterior, the others within their "
+                        "history-plausible ranges)")
     p.add_argument("--out", type=Path, help="CSV file for the indices")
     p.add_argument("--plot", nargs="?", const=True, metavar="DIR",
                    help="also write a bar chart of the indices (PNG and SVG) into the directory of --out, or into DIR")
@@ -103,23 +113,30 @@ def _ensemble_options(p: argparse.ArgumentParser, n: int, what: str = "members")
     p.add_argument("--seed", type=non_negative, default=0, help="random seed (default 0)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://HOST:8786 (default: local cores)")
     p.add_argument("--workers", type=count, help="local worker processes (default: one per core)")
-    p.add_argument("--chunk-size", type=count, default=1000, help="members per chunk (default 1000)")
+    p.add_argument("--chunk-size", type=count, default=500, help="members per chunk (default 500)")
     p.add_argument("--until", type=year, default=END_YEAR, help=f"last year (default {END_YEAR:g})")
-    p.add_argument("--dt", type=positive_float, default=0.25, help="RK4 time step in years (default 0.25)")
+    p.add_argument("--dt", type=positive_float,
+                   help="integrate with fixed RK4 steps of DT years instead (faster, less accurate; must divide 0.25)")
+    p.add_argument("--rtol", type=positive_float, default=1e-5,
+                   help="relative tolerance of each member's adaptive step (default 1e-5)")
 
 
 def _settings(args: argparse.Namespace):
     from .ensemble import Settings
 
-    if abs(0.25 / args.dt - round(0.25 / args.dt)) > 1e-9:
+    if args.dt is not None and abs(0.25 / args.dt - round(0.25 / args.dt)) > 1e-9:
         raise CommandError(f"--dt must divide 0.25 (e.g. 0.25, 0.125, 0.0625), not {args.dt:g}")
+    if not args.rtol < 1:
+        raise CommandError(f"--rtol must be below 1, not {args.rtol:g}")
     if args.until <= START_YEAR:
         raise CommandError(f"--until ({args.until:g}) must be after {START_YEAR:g}")
     quarters = (args.until - START_YEAR) * 4
     if abs(quarters - round(quarters)) > 1e-9:
         raise CommandError(f"--until ({args.until:g}) must be {START_YEAR:g} plus a whole number of quarters "
                            "(e.g. 2040.25)")
-    return Settings(stop=args.until, dt=args.dt)
+    if args.dt is not None:
+        return Settings(stop=args.until, method="rk4", dt=args.dt, rtol=args.rtol)
+    return Settings(stop=args.until, rtol=args.rtol)
 
 
 def scenario_of(args: argparse.Namespace, ref: str | None = None):
@@ -241,16 +258,21 @@ def ensemble(args: argparse.Namespace, say: Callable[[str], None]) -> None:
     scenario = scenario_of(args)
     began = time.perf_counter()
     try:
-        ds = monte_carlo(scenario, args.n, args.seed, settings, chunk_size=args.chunk_size,
-                         scheduler=args.scheduler, workers=args.workers, progress=_progress(args))
+        ds = monte_carlo(scenario, args.n, args.seed, settings, prior_only=args.prior_only,
+                         chunk_size=args.chunk_size, scheduler=args.scheduler, workers=args.workers,
+                         progress=_progress(args))
     except EnsembleError as err:
         raise CommandError(str(err)) from None
     seconds = time.perf_counter() - began
-    say(f"{ds.attrs['scenario']}: {args.n} runs, {ds.attrs['varied_parameters']} parameters varied, seed "
-        f"{args.seed}, RK4 dt = {settings.dt:g}, {settings.start:g}-{settings.stop:g} ({seconds:.1f} s)\n")
+    label = "PRIOR ONLY (not conditioned on history)" if args.prior_only else "posterior-predictive"
+    say(f"{ds.attrs['scenario']}: {ds.attrs['members']} runs, {label}, {ds.attrs['varied_parameters']} parameters "
+        f"varied, seed {args.seed}, {settings.describe()}, {settings.start:g}-{settings.stop:g} ({seconds:.1f} s)")
+    say(textwrap.fill("conditioned on: " + ds.attrs["conditioning"], width=100, subsequent_indent="  ") + "\n")
+    say(history_line(ds))
+    say("")
     say(summary_table(ds, SUMMARY_KEYS).to_string(index=False))
     blown = float(ds["metric_reached_share"].sel(metric="blowup_year"))
-    say(f"\n{blown:.0%} of runs end in a finite-time blow-up (frozen there, with their blow-up time)")
+    say(f"\n{blown:.0%} of runs end in a finite-time blow-up (held at their state there, with their blow-up time)")
     written = []
     if args.out is not None:
         written.append(write_netcdf(ds, args.out))
@@ -262,6 +284,29 @@ def ensemble(args: argparse.Namespace, say: Callable[[str], None]) -> None:
                               "ensemble_milestones")
     if written:
         say("wrote " + ", ".join(str(p) for p in written))
+
+
+def history_line(ds) -> str:
+    """What the history check did: draws run, rejected and why (every reason, in a fixed
+    order; or, prior-only, how many members would have failed it)."""
+    import json
+
+    from ..calibration.series import SERIES
+    from .matching import BLOWUP_REASON
+
+    reasons = json.loads(ds.attrs.get("rejection_reasons", "{}"))
+    series = [s for s in SERIES if s in ds["observed_series"].values] if "observed_series" in ds.coords else []
+    why = ", ".join([f"{BLOWUP_REASON} {reasons.get(BLOWUP_REASON, 0)}"]
+                    + [f"{s} {reasons.get(f'{s} outside tolerance', 0)}" for s in series])
+    total, failing = int(ds.attrs["draws_total"]), int(ds.attrs["draws_failing_history"])
+    if int(ds.attrs.get("prior_only", 0)):
+        return (f"history check (not applied): {failing} of {total} members ({failing / total:.0%}) do not match "
+                f"2012-2025 history\n  they fail (a member may fail several): {why}")
+    text = f"history matching: {total} draws run, {failing} rejected ({failing / total:.0%}), " \
+           f"{int(ds.attrs['members'])} kept"
+    if int(ds.attrs["members"]) < int(ds.attrs["members_requested"]):
+        text += f" (FEWER than the {int(ds.attrs['members_requested'])} asked for: the draws ran out)"
+    return text + f"\n  rejected because (a draw may fail several): {why}"
 
 
 def sensitivity(args: argparse.Namespace, say: Callable[[str], None]) -> None:
@@ -277,14 +322,20 @@ def sensitivity(args: argparse.Namespace, say: Callable[[str], None]) -> None:
     scenario = scenario_of(args)
     try:
         r = run_sensitivity(scenario, args.method, args.n, args.output, args.seed, parameters, settings,
-                            chunk_size=args.chunk_size, scheduler=args.scheduler, workers=args.workers,
-                            progress=_progress(args))
+                            prior_only=args.prior_only, chunk_size=args.chunk_size, scheduler=args.scheduler,
+                            workers=args.workers, progress=_progress(args))
     except EnsembleError as err:
         raise CommandError(str(err)) from None
-    say(f"{args.method} indices of {args.output} ({r.table.shape[0]} parameters, {r.runs} runs; "
-        f"{r.censored_share:.0%} of runs never reach it and count as the end of the run); "
-        "95% confidence intervals\n")
-    say(r.table.to_string(float_format=lambda x: f"{x:.3f}"))
+    say(f"{args.method} indices of {args.output} ({r.table.shape[0]} parameters, {r.runs} runs, seed {args.seed}; "
+        f"{r.censored_share:.0%} of runs never reach it and count as the end of the run)")
+    say(textwrap.fill(f"inputs: {r.conditioning}; {r.history_failing_share:.0%} of the design's runs fail the "
+                      "history check (none is rejected: the design needs every point)", width=100,
+                      subsequent_indent="  "))
+    say("each index with the low and high ends of its 95% bootstrap interval (seeded); wide: how many of the "
+        "row's indices have an interval wider than the index (not resolved at this -n)\n")
+    say(r.formatted().to_string(float_format=lambda x: f"{x:.3f}"))
+    warning = r.warning()
+    say("\n" + warning if warning else f"\nconverged: every index that matters is resolved to half its value at -n {r.n}")
     written = []
     if args.out is not None:
         table = r.table

@@ -8,7 +8,9 @@ Epoch's ``opmodel`` Monte Carlo, which call it a skewed log-uniform): half the
 probability spread uniformly from ``low`` to the central value and half from the
 central value to ``high``, in log space for positive parameters and in linear space for
 the others. The central value (the table's value, or a scenario's override) is then
-the median, and the range is a hard support. A scenario's ``[distributions]`` table
+the median, and the range is a hard support. A central value on a bound of the range
+would put half the probability on that bound; the whole range then takes it uniformly
+(in the same space), so no value is a point mass. A scenario's ``[distributions]`` table
 replaces the default for a parameter with one of:
 
 ``{kind = "three_point", low, central, high, space = "log" | "linear" | "odds"}``
@@ -178,6 +180,12 @@ def _backward(z: np.ndarray, space: str) -> np.ndarray:
 def _three_point(u: np.ndarray, low: float, central: float, high: float, space: str) -> np.ndarray:
     """Half the mass uniform on [low, central], half on [central, high], in ``space``."""
     zl, zc, zh = (_forward(v, space) for v in (low, central, high))
+    if zc == zl or zc == zh:
+        # a central value on a bound would put half the probability exactly on it (a
+        # point mass): the other side takes all of it, uniformly
+        z = zl + u * (zh - zl)
+        x = np.clip(_backward(z, space), low, high)
+        return np.select([z == zl, z == zh], [low, high], x)
     z = np.where(u < 0.5, zl + 2 * u * (zc - zl), zc + (2 * u - 1) * (zh - zc))
     x = np.clip(_backward(z, space), low, high)
     # the three points themselves exactly (exp(log(x)) need not be x)
@@ -209,12 +217,14 @@ def correlation_matrix(names: Sequence[str], pairs: Mapping[tuple[str, str], flo
 
 
 def sample(distributions: Mapping[str, tuple[Distribution, float | None, float | None]],
-           n: int, seed: int, correlations: Mapping[tuple[str, str], float] | None = None
-           ) -> dict[str, np.ndarray]:
+           n: int, seed: Any, correlations: Mapping[tuple[str, str], float] | None = None,
+           ranges: Mapping[str, tuple[float, float]] | None = None) -> dict[str, np.ndarray]:
     """``n`` correlated draws of every distribution (name -> (distribution, low, high)).
 
     Names are taken in sorted order, so the draws depend on the seed and the set of
-    distributions only, never on their order in a file."""
+    distributions only, never on their order in a file. ``ranges``: a parameter's
+    marginal truncated to the quantiles ``(u_low, u_high)`` (the copula's uniform is
+    rescaled into them, so rank correlations are kept)."""
     from scipy import special  # imported when used: scipy.special takes a while to import
     names = sorted(name for name, (d, _, _) in distributions.items() if d.varied)
     if not names:
@@ -233,7 +243,8 @@ def sample(distributions: Mapping[str, tuple[Distribution, float | None, float |
     out = {}
     for j, name in enumerate(names):
         d, low, high = distributions[name]
-        out[name] = d.ppf(u[:, j], low, high)
+        lo, hi = (ranges or {}).get(name, (0.0, 1.0))
+        out[name] = d.ppf(u[:, j] if (lo, hi) == (0.0, 1.0) else lo + u[:, j] * (hi - lo), low, high)
     return out
 
 
@@ -242,3 +253,48 @@ def uniform_to_draws(u: np.ndarray, names: Sequence[str],
                      ) -> dict[str, np.ndarray]:
     """Map independent uniforms ``u`` (n, len(names)) through each marginal (for SALib)."""
     return {name: distributions[name][0].ppf(u[:, j], *distributions[name][1:]) for j, name in enumerate(names)}
+
+
+@dataclass(frozen=True)
+class Empirical:
+    """The marginal of a sample (e.g. one column of the calibration posterior): its
+    quantile function, linear between order statistics."""
+
+    values: tuple[float, ...]
+    source: str = "sample"
+    kind: str = "empirical"
+    varied: bool = True
+
+    @classmethod
+    def of(cls, values: Any, source: str = "sample") -> Empirical:
+        return cls(tuple(float(v) for v in np.sort(np.asarray(values, dtype=float))), source)
+
+    def ppf(self, u: np.ndarray, low: float | None = None, high: float | None = None) -> np.ndarray:
+        v = np.asarray(self.values)
+        return np.interp(np.asarray(u, dtype=float), (np.arange(len(v)) + 0.5) / len(v), v)
+
+    def describe(self) -> str:
+        return f"empirical({len(self.values)} draws of {self.source})"
+
+
+@dataclass(frozen=True)
+class Narrowed:
+    """A marginal truncated to its quantiles ``[u_low, u_high]``."""
+
+    base: Any
+    u_low: float
+    u_high: float
+
+    @property
+    def kind(self) -> str:
+        return self.base.kind
+
+    @property
+    def varied(self) -> bool:
+        return self.u_high > self.u_low
+
+    def ppf(self, u: np.ndarray, low: float | None = None, high: float | None = None) -> np.ndarray:
+        return self.base.ppf(self.u_low + np.asarray(u, dtype=float) * (self.u_high - self.u_low), low, high)
+
+    def describe(self) -> str:
+        return f"{self.base.describe()} within its quantiles {self.u_low:.3g}-{self.u_high:.3g}"

@@ -1,13 +1,21 @@
 """Monte Carlo ensembles of a scenario, chunked and run on Dask.
 
-:func:`monte_carlo` draws ``n`` correlated parameter sets from the scenario's
-uncertainty (:meth:`Scenario.uncertainty`, :func:`.distributions.sample`; seeded), splits
-them into chunks of ``chunk_size`` members, and integrates each chunk as one vectorised
-system (fixed-step RK4, dt = 1/4 year by default: within 0.2% of the adaptive solver on
-the baseline, and bit-identical whatever the chunking, because every member's
-arithmetic is its own). Each chunk returns its members' metrics
-(:mod:`.metrics`, from quarterly output), stop and blow-up times and a few yearly
-series; chunks are small and are collected as soon as they finish.
+:func:`monte_carlo` gives ``n`` members of a scenario's posterior-predictive
+distribution (:class:`Conditioning`): the parameters fitted to history drawn jointly from
+the calibration posterior, the others from their marginals (:meth:`Scenario.uncertainty`,
+through the copula of :func:`.distributions.sample`) narrowed to their history-plausible
+ranges (:func:`.matching.plausible_ranges`), and every member checked against 2012-2025
+history (:class:`.matching.HistoryCheck`); draws that fail are replaced by new seeded
+draws, round after round, until ``n`` match (``prior_only``: every parameter over its
+prior, nothing rejected). The draws are split into chunks of ``chunk_size`` members;
+each member is integrated on its own adaptive step (``Settings.method = "rk45"``:
+Dormand-Prince 5(4) with relative tolerance ``rtol``, in compiled code,
+:func:`aiscale.stocks_flows.ensemble.run_adaptive`), or with fixed RK4 steps
+(``"rk4"``, the old default, faster and less accurate). Every member's arithmetic is
+its own, so results are identical whatever the chunking. Each chunk returns its
+members' metrics (:mod:`.metrics`, from quarterly output), stop and blow-up times, a
+few yearly series and its history check; chunks are small and are collected as soon as
+they finish.
 
 Where chunks run: by default on Dask's embedded local scheduler, in worker processes
 forked from this one (one per core; they start at once, with the model already built:
@@ -19,21 +27,26 @@ still fails, :class:`EnsembleError` says which runs, and carries the finished ch
 
 The result is an ``xarray.Dataset``: the draws and every metric per run, stop and
 blow-up times, yearly series (run, time) of the largest run, effective compute,
-automation, GWP growth, research speed-up and the binding constraint, and summaries
-(quantiles of each series over time, quantiles and reached-shares of each metric, the
-share of runs each constraint binds over time). A member that blows up is frozen at
-its last finite state and keeps its blow-up time: no NaN comes from a blow-up. A
-metric never reached is NaN per run, and +inf in the metric quantiles.
+automation, GWP growth, research speed-up, AI spending and the binding constraint, each
+member's value for every historical observation and its history check, the
+observations, and summaries (quantiles of each series over time, quantiles and
+reached-shares of each metric, the share of runs each constraint binds over time); its
+attributes say what the distribution is conditioned on and how many draws were
+rejected, and why. A member that blows up stops there and keeps its blow-up time; its
+series stay finite. A metric never reached is NaN per run, and +inf in the metric
+quantiles.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +60,12 @@ from .metrics import BINDING, BY_KEY, CAPPED_RUN, INPUTS, METRICS, binding_index
 from .scenario import Scenario, base_model, load_scenario
 
 SERIES = ("largest_training_run_flop", "effective_compute_flop", "automation_fraction",
-          "gwp_growth_rate_per_year", "research_speedup")
+          "gwp_growth_rate_per_year", "research_speedup", "ai_spending_usd_per_year")
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
-DEFAULT_CHUNK = 1000  # members per chunk: ~the fastest per member (cache-sized arrays)
+DEFAULT_CHUNK = 500  # members per chunk: small enough for memory, large enough to amortise a task
+# The relative tolerance of each member's adaptive step: milestone years within 0.05 years
+# of an adaptive single run (rtol 1e-6) for 99% of members (benchmarks/bench_ensemble.py; 1e-4: 98.7%).
+ADAPTIVE_RTOL = 1e-5
 PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal a process gets when its parent dies
 CONNECT_TIMEOUT = "15s"  # to reach a Dask scheduler
 
@@ -65,22 +81,36 @@ class EnsembleError(RuntimeError):
 
 @dataclass(frozen=True)
 class Settings:
-    """How each member is integrated and what is kept."""
+    """How each member is integrated and what is kept: ``method="rk45"`` (default)
+    integrates every member on its own adaptive step (Dormand-Prince 5(4), relative
+    tolerance ``rtol``, in compiled code), so that its milestone years are those of an
+    adaptive single run; ``"rk4"`` or ``"euler"`` take fixed steps of ``dt`` (faster,
+    less accurate: the old default)."""
 
     start: float = START_YEAR
     stop: float = END_YEAR
-    method: str = "rk4"
+    method: str = "rk45"
     dt: float = 0.25
     saveper: float = 0.25      # resolution of the output the metrics read
     series_step: float = 1.0   # resolution of the series kept in the dataset
+    rtol: float = ADAPTIVE_RTOL
 
     def __post_init__(self) -> None:
         if self.stop <= self.start:
             raise ValueError(f"stop ({self.stop:g}) must be after start ({self.start:g})")
+        if self.method not in ("rk45", "rk4", "euler"):
+            raise ValueError(f"unknown ensemble method {self.method!r}; choose rk45, rk4 or euler")
+        if not (np.isfinite(self.rtol) and 0 < self.rtol < 1):
+            raise ValueError(f"rtol must be a number between 0 and 1, not {self.rtol!r}")
         ratio = self.series_step / self.saveper
         if abs(ratio - round(ratio)) > 1e-9 or ratio < 1:
             raise ValueError(f"series_step ({self.series_step:g}) must be a whole multiple of saveper "
                              f"({self.saveper:g})")
+
+    def describe(self) -> str:
+        if self.method == "rk45":
+            return f"adaptive RK45 per member, rtol = {self.rtol:g}"
+        return f"{self.method.upper()} dt = {self.dt:g}"
 
 
 @dataclass(frozen=True)
@@ -108,27 +138,69 @@ def scenario_model(scenario: Scenario) -> Model:
 
 
 def run_chunk(scenario: Scenario, chunk: Chunk, settings: Settings) -> dict[str, Any]:
-    """Integrate one chunk; return its metrics, stop and blow-up times and series."""
+    """Integrate one chunk; return its metrics, stop and blow-up times, series and its
+    members' history check."""
     from ..model import DEFAULT_BLOWUP
+    from .matching import HistoryCheck
 
     model = scenario_model(scenario)
     draws = dict(chunk.draws)
     if not draws:  # nothing varies: every member is the scenario itself
         name = next(iter(model.parameters))
         draws = {name: np.full(chunk.size, model.parameters[name].value)}
-    outputs = [*INPUTS, *([CAPPED_RUN] if CAPPED_RUN in model.equations else [])]
-    ds = model.run_ensemble(draws, settings.start, settings.stop, method=settings.method, dt=settings.dt,
-                            saveper=settings.saveper, blowup=DEFAULT_BLOWUP, outputs=outputs,
-                            include_parameters=False, max_seconds=None, log_space="always")
-    times = ds["time"].values
-    series = {name: ds[name].values for name in outputs}
-    stop, blowup = ds["stop_time"].values, ds["blowup_time"].values
+    history = HistoryCheck.make(model.plan.dynamic_names, _save_times(settings))
+    outputs = list(dict.fromkeys([*INPUTS, *([CAPPED_RUN] if CAPPED_RUN in model.equations else []), *SERIES,
+                                  *history.variables]))
+    if settings.method == "rk45":
+        from ..stocks_flows.ensemble import run_adaptive
+
+        r = run_adaptive(model, draws, settings.start, settings.stop, saveper=settings.saveper, rtol=settings.rtol,
+                         blowup=DEFAULT_BLOWUP, outputs=outputs)
+        times, series, stop, blowup = r["times"], r["values"], r["stop_time"], r["blowup_time"]
+    else:
+        ds = model.run_ensemble(draws, settings.start, settings.stop, method=settings.method, dt=settings.dt,
+                                saveper=settings.saveper, blowup=DEFAULT_BLOWUP, outputs=outputs,
+                                include_parameters=False, max_seconds=None, log_space="always")
+        times = ds["time"].values
+        series = {name: ds[name].values for name in outputs}
+        stop, blowup = ds["stop_time"].values, ds["blowup_time"].values
     metrics = compute_metrics(times, series, stop, blowup)
+    if settings.method == "rk45":
+        _metrics_to_the_stop(metrics, times, series, stop, blowup)
     every = int(round(settings.series_step / settings.saveper))
     keep = slice(None, None, every)
     return {"metrics": metrics, "stop_time": stop, "blowup_time": blowup,
-            "series": {name: series[name][:, keep] for name in SERIES},
-            "binding": binding_index(series)[:, keep], "times": times[keep]}
+            "series": {name: _finite(series[name][:, keep]) for name in SERIES},
+            "binding": binding_index(series)[:, keep], "times": times[keep],
+            "history": history.check(series, stop)}
+
+
+def _metrics_to_the_stop(metrics: dict[str, np.ndarray], times: np.ndarray, series: Mapping[str, np.ndarray],
+                         stop: np.ndarray, blowup: np.ndarray) -> None:
+    """The metrics of members that stopped between saved times, from their saved points
+    and their state at the stop (held at the next saved time), as a single run's frame
+    ends at its stop: a milestone reached on the way to a blow-up counts."""
+    for m in np.flatnonzero(stop < times[-1] - 1e-9):
+        k = int(np.searchsorted(times, stop[m], side="right"))  # saved times up to the stop
+        if k == 0 or k >= len(times) or times[k - 1] >= stop[m]:
+            continue
+        own = compute_metrics(np.append(times[:k], stop[m]), {name: v[m:m + 1, :k + 1] for name, v in series.items()},
+                              stop[m:m + 1], blowup[m:m + 1])
+        for key, values in own.items():
+            metrics[key][m] = values[0]
+
+
+def _save_times(settings: Settings) -> np.ndarray:
+    from ..stocks_flows.integrate import save_times
+
+    return save_times(settings.start, settings.stop, settings.saveper)
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    """Series as saved: never inf (a value past float range is held at the largest
+    float). NaN is left as it is: it would be a model error, not to be hidden."""
+    big = np.finfo(float).max
+    return np.where(np.isposinf(values), big, np.where(np.isneginf(values), -big, values))
 
 
 # ---------------------------------------------------------------------- executing chunks
@@ -313,61 +385,216 @@ def _size(nbytes: float) -> str:
     return f"{nbytes:.3g} PB"
 
 
-def make_chunks(draws: Mapping[str, np.ndarray], n: int, chunk_size: int) -> list[Chunk]:
+def make_chunks(draws: Mapping[str, np.ndarray], n: int, chunk_size: int, first_chunk: int = 0,
+                first_run: int = 0) -> list[Chunk]:
+    """Chunks of ``chunk_size`` draws, numbered from ``first_chunk`` and their runs from
+    ``first_run`` (a later round of draws continues the numbering of the earlier ones)."""
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
     starts = range(0, n, chunk_size)
-    return [Chunk(i, s, min(chunk_size, n - s), {k: v[s:s + chunk_size] for k, v in draws.items()})
-            for i, s in enumerate(starts)]
+    return [Chunk(first_chunk + i, first_run + s, min(chunk_size, n - s),
+                  {k: v[s:s + chunk_size] for k, v in draws.items()}) for i, s in enumerate(starts)]
 
 
 def run_draws(scenario: Scenario, draws: Mapping[str, np.ndarray], n: int, settings: Settings = Settings(),
               *, chunk_size: int = DEFAULT_CHUNK, scheduler: str | None = None, workers: int | None = None,
-              retries: int = 2, progress: bool = False, runner: Callable = run_chunk) -> dict[str, Any]:
+              retries: int = 2, progress: bool = False, runner: Callable = run_chunk, first_chunk: int = 0,
+              first_run: int = 0) -> dict[str, Any]:
     """Run ``n`` members with the given draws; the chunks' results concatenated."""
-    chunks = make_chunks(draws, n, chunk_size)
+    chunks = make_chunks(draws, n, chunk_size, first_chunk, first_run)
     if not scheduler:
         scenario_model(scenario)  # built here, so that forked workers start with it
     parts = execute(runner, chunks, (scenario, settings), scheduler=scheduler, workers=workers,
                     retries=retries, progress=progress, total=n)
+    return concatenate(parts)
+
+
+def concatenate(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Results of chunks (or of rounds of draws), members in order."""
     return {"metrics": {k: np.concatenate([p["metrics"][k] for p in parts]) for k in parts[0]["metrics"]},
             "stop_time": np.concatenate([p["stop_time"] for p in parts]),
             "blowup_time": np.concatenate([p["blowup_time"] for p in parts]),
             "series": {k: np.concatenate([p["series"][k] for p in parts]) for k in parts[0]["series"]},
-            "binding": np.concatenate([p["binding"] for p in parts]), "times": parts[0]["times"]}
+            "binding": np.concatenate([p["binding"] for p in parts]), "times": parts[0]["times"],
+            "history": {k: np.concatenate([p["history"][k] for p in parts]) for k in parts[0]["history"]}}
+
+
+def select(out: Mapping[str, Any], keep: np.ndarray) -> dict[str, Any]:
+    """The members ``keep`` (indices or a mask) of a result."""
+    return {"metrics": {k: v[keep] for k, v in out["metrics"].items()}, "stop_time": out["stop_time"][keep],
+            "blowup_time": out["blowup_time"][keep], "series": {k: v[keep] for k, v in out["series"].items()},
+            "binding": out["binding"][keep], "times": out["times"],
+            "history": {k: v[keep] for k, v in out["history"].items()}}
 
 
 # ---------------------------------------------------------------------- the Monte Carlo
+MAX_ROUNDS = 8          # rounds of draws to find n members that match history
+MAX_DRAWS_PER_MEMBER = 50  # at most 50 n draws in all
+
+
+@dataclass(frozen=True)
+class Conditioning:
+    """What an ensemble's distribution is conditioned on: ``fitted`` parameters drawn
+    jointly from the calibration posterior (rows of ``aiscale/data/posterior.csv``), the
+    others from their priors through the copula, and members kept only when they match
+    history (:mod:`.matching`); ``prior_only``: every parameter from its prior and no
+    member rejected (the history check is still reported)."""
+
+    prior_only: bool
+    fitted: tuple[str, ...] = ()
+    posterior_draws: int = 0
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # first wave: quantile ranges
+    range_sigmas: float = 0.0
+
+    def describe(self, history: str) -> str:
+        if self.prior_only:
+            return ("prior only: every uncertain parameter drawn from its prior range (three-point marginals "
+                    "through the Gaussian copula); NOT conditioned on history: no member is rejected")
+        fitted = (f"the {len(self.fitted)} parameters fitted to history ({', '.join(self.fitted)}) drawn jointly "
+                  f"from the calibration posterior ({self.posterior_draws} MCMC draws, aiscale/data/posterior.csv)"
+                  if self.fitted else "no calibration posterior applies to this scenario's varied parameters")
+        narrowed = sum(1 for lo, hi in self.ranges.values() if 0 < hi - lo < 1)
+        held = sum(1 for lo, hi in self.ranges.values() if hi - lo == 0)
+        fitted += (f"; the other {len(self.ranges)} from their priors through the copula, each truncated to the "
+                   f"quantiles where it alone moves no observation by more than {self.range_sigmas:g} sigma "
+                   f"({narrowed} narrowed, {held} held at their value, the rest whole)")
+        return f"posterior-predictive: {fitted}; members kept only if they match 2012-2025 history: {history}"
+
+
+def conditioning(scenario: Scenario, marginals: Mapping[str, Any], prior_only: bool,
+                 settings: Settings = Settings()) -> tuple[Conditioning, Any]:
+    """The conditioning of ``scenario``'s ensemble and the posterior draws it uses (a
+    DataFrame, or None): a fitted parameter comes from the posterior unless the scenario
+    sets its value or its distribution, or ``--set`` fixes it; every other varied
+    parameter from its prior truncated to its one-at-a-time plausible range
+    (:func:`.matching.plausible_ranges`)."""
+    from ..model.parameters import posterior_samples
+    from .matching import RANGE_SIGMAS
+
+    if prior_only:
+        return Conditioning(prior_only=True), None
+    posterior = posterior_samples()
+    fitted = () if posterior is None else tuple(
+        c for c in posterior.columns if c in marginals and c not in scenario.parameters
+        and c not in scenario.distributions)
+    others = tuple(sorted(name for name in marginals if name not in fitted))
+    scenario_model(scenario)
+    ranges = _ranges(scenario.fingerprint, tuple(sorted(marginals.items())), others, settings.start,
+                     settings.saveper, settings.rtol)
+    return (Conditioning(False, fitted, 0 if posterior is None else len(posterior), ranges, RANGE_SIGMAS),
+            None if posterior is None else posterior[list(fitted)])
+
+
+@lru_cache(maxsize=16)
+def _ranges(fingerprint: str, marginals: tuple, names: tuple[str, ...], start: float, saveper: float,
+            rtol: float) -> dict[str, tuple[float, float]]:
+    """:func:`.matching.plausible_ranges` of a scenario's model, once per process."""
+    from .matching import plausible_ranges
+
+    return plausible_ranges(_models[fingerprint], dict(marginals), names, start, saveper, rtol)
+
+
+def draw(scenario: Scenario, marginals: Mapping[str, Any], n: int, seed: int, round_: int,
+         cond: Conditioning, posterior: Any) -> dict[str, np.ndarray]:
+    """Round ``round_`` of ``n`` draws (round 0 with ``seed`` itself, as before rounds
+    existed): the posterior's rows for the fitted parameters, the copula for the others."""
+    key: Any = seed if round_ == 0 else [seed, round_]
+    prior = {k: v for k, v in marginals.items() if k not in cond.fitted}
+    draws = sample(prior, n, key, scenario.correlations, cond.ranges)
+    if cond.fitted:
+        rows = np.random.default_rng([seed, round_, 1]).integers(0, len(posterior), n)
+        for name in cond.fitted:
+            draws[name] = posterior[name].to_numpy(dtype=float)[rows]
+    return draws
+
+
 def monte_carlo(scenario: str | Path | Scenario = "baseline", n: int = 1000, seed: int = 0,
-                settings: Settings = Settings(), *, chunk_size: int = DEFAULT_CHUNK,
+                settings: Settings = Settings(), *, prior_only: bool = False, chunk_size: int = DEFAULT_CHUNK,
                 scheduler: str | None = None, workers: int | None = None, retries: int = 2,
                 progress: bool = False, runner: Callable = run_chunk) -> xr.Dataset:
-    """``n`` seeded, correlated draws of ``scenario``'s uncertain parameters, run in
-    chunks on Dask; see the module docstring for the dataset."""
+    """``n`` members of ``scenario``: posterior-predictive by default (see
+    :class:`Conditioning`; draws that do not match history are replaced by new draws,
+    in seeded rounds, until ``n`` match), or prior-only. Run in chunks on Dask; see the
+    module docstring for the dataset."""
     if n < 1:
         raise ValueError(f"the ensemble needs at least one member, not {n}")
     scenario = load_scenario(scenario)
     marginals = scenario.uncertainty()
     check_memory(n, len(marginals), settings)
-    draws = sample(marginals, n, seed, scenario.correlations)
-    out = run_draws(scenario, draws, n, settings, chunk_size=chunk_size, scheduler=scheduler, workers=workers,
-                    retries=retries, progress=progress, runner=runner)
-    return assemble(scenario, draws, marginals, out, settings, seed, chunk_size)
+    cond, posterior = conditioning(scenario, marginals, prior_only, settings)
+    kept_draws: list[dict[str, np.ndarray]] = []
+    kept: list[dict[str, Any]] = []
+    checked: list[dict[str, np.ndarray]] = []
+    found, total, rate, chunks_so_far = 0, 0, 1.0, 0
+    for round_ in range(MAX_ROUNDS):
+        want = n - found
+        size = want if round_ == 0 else min(int(np.ceil(want / max(rate, 0.02) * 1.2)) + 8,
+                                            MAX_DRAWS_PER_MEMBER * n - total)
+        if size <= 0:
+            break
+        draws = draw(scenario, marginals, size, seed, round_, cond, posterior)
+        out = run_draws(scenario, draws, size, settings, chunk_size=chunk_size, scheduler=scheduler,
+                        workers=workers, retries=retries, progress=progress, runner=runner,
+                        first_chunk=chunks_so_far, first_run=total)
+        chunks_so_far += -(-size // chunk_size)
+        history = out["history"]
+        ok = np.ones(size, dtype=bool) if prior_only else history["plausible"]
+        take = np.flatnonzero(ok)[:want]
+        kept.append(select(out, take))
+        kept_draws.append({k: v[take] for k, v in draws.items()})
+        checked.append(history)
+        found += len(take)
+        total += size
+        rate = max(sum(int(h["plausible"].sum()) for h in checked) / total, 0.0)
+        if found >= n:
+            break
+    if found == 0:
+        raise ValueError(f"none of {total:,} draws of scenario {scenario.name!r} matches 2012-2025 history "
+                         "within the tolerance: run it with --prior-only, or check its parameters")
+    out = concatenate(kept)
+    draws = {k: np.concatenate([d[k] for d in kept_draws]) for k in kept_draws[0]}
+    audit = {k: np.concatenate([h[k] for h in checked]) for k in checked[0]}
+    return assemble(scenario, draws, marginals, out, settings, seed, chunk_size,
+                    cond=cond, matching=_matching_summary(scenario, audit, total, found, n, cond, settings))
+
+
+def _matching_summary(scenario: Scenario, audit: Mapping[str, np.ndarray], total: int, found: int, n: int,
+                      cond: Conditioning, settings: Settings) -> dict[str, Any]:
+    """Attributes that say what the members are conditioned on and how many draws the
+    history check rejected, and why."""
+    from .matching import HistoryCheck, rejection_reasons
+
+    history = HistoryCheck.make(scenario_model(scenario).plan.dynamic_names, _save_times(settings))
+    rejected = ~audit["plausible"]
+    reasons = rejection_reasons(audit["outside"][rejected], audit["stopped"][rejected], history.series)
+    return {"conditioning": cond.describe(history.describe()), "prior_only": int(cond.prior_only),
+            "posterior_parameters": ", ".join(cond.fitted), "draws_total": total,
+            "draws_rejected": int(rejected.sum()) if not cond.prior_only else 0,
+            "draws_failing_history": int(rejected.sum()), "members_requested": n, "members": found,
+            "rejection_reasons": json.dumps(reasons), "history_tolerance_sigmas": history.tolerance,
+            "history_observations": len(history.observations),
+            "history_keys": json.dumps([[s, int(y)] for s, y in zip(history.observations["series"],
+                                                                      history.observations["year"])])}
 
 
 def assemble(scenario: Scenario, draws: Mapping[str, np.ndarray],
              marginals: Mapping[str, tuple[Distribution, float | None, float | None]], out: Mapping[str, Any],
-             settings: Settings, seed: int, chunk_size: int) -> xr.Dataset:
-    """The ensemble dataset: per-run draws, metrics and series, and their summaries."""
+             settings: Settings, seed: int, chunk_size: int, cond: Conditioning | None = None,
+             matching: Mapping[str, Any] | None = None) -> xr.Dataset:
+    """The ensemble dataset: per-run draws, metrics and series, their summaries, the
+    history check of every member and the observations it used."""
     from .. import __version__
+    from .matching import observations
 
     model = base_model()
     n = len(out["stop_time"])
     data: dict[str, Any] = {}
     for name, values in draws.items():
         p = model.parameters[name]
-        data[name] = xr.Variable(("run",), values, {"units": p.unit or "", "distribution":
-                                                    marginals[name][0].describe(), "long_name": p.doc})
+        source = ("joint calibration posterior (aiscale/data/posterior.csv)" if cond and name in cond.fitted
+                  else marginals[name][0].describe())
+        data[name] = xr.Variable(("run",), values, {"units": p.unit or "", "distribution": source,
+                                                    "long_name": p.doc})
     for key, values in out["metrics"].items():
         m = BY_KEY[key]
         data[key] = xr.Variable(("run",), values, {"units": m.unit, "long_name": m.label,
@@ -382,6 +609,22 @@ def assemble(scenario: Scenario, draws: Mapping[str, np.ndarray],
                                  "note": "a member that blew up is held at its last finite state"})
         data[f"{name}_quantiles"] = xr.Variable(("quantile", "time"), np.quantile(values, QUANTILES, axis=0),
                                                 {"units": unit})
+    if "history" in out:
+        data["history_max_sigmas"] = xr.Variable(("run",), out["history"]["max_sigmas"], {
+            "long_name": "largest |log10(model / observed)| over the 2012-2025 observations, in sigmas "
+                         "(inf: stopped before 2026)"})
+        data["history_plausible"] = xr.Variable(("run",), out["history"]["plausible"].astype(np.int8), {
+            "long_name": "1: matches every observation within the tolerance"})
+    obs = observations()
+    data["observed_value"] = xr.Variable(("observation",), obs["value"].to_numpy(dtype=float),
+                                         {"long_name": "the historical observations the members were checked against"})
+    if "history" in out:
+        model_obs = np.full((n, len(obs)), np.nan)
+        used = _observation_index(obs, matching)
+        model_obs[:, used] = 10.0 ** out["history"]["model_log10"]
+        data["history_model_value"] = xr.Variable(("run", "observation"), model_obs, {
+            "long_name": "each member's value for each observation (sampled as the calibration does; NaN: the "
+                         "model lacks that series' output)"})
     data["binding_constraint"] = xr.Variable(("run", "time"), out["binding"].astype(np.int8), {
         "flag_values": np.arange(len(BINDING), dtype=np.int8), "flag_meanings": " ".join(BINDING),
         "long_name": "binding constraint on the largest run (policy: an intervention holds it down)"})
@@ -398,14 +641,32 @@ def assemble(scenario: Scenario, draws: Mapping[str, np.ndarray],
                                            {"long_name": "Spearman rank correlations of the Gaussian copula"})
     coords = {"run": np.arange(n), "time": out["times"], "quantile": list(QUANTILES),
               "constraint": list(BINDING), "metric": [m.key for m in METRICS], "parameter": names,
-              "parameter_2": names}
+              "parameter_2": names, "observation": np.arange(len(obs)),
+              "observed_series": ("observation", obs["series"].to_numpy(dtype=str)),
+              "observed_year": ("observation", obs["year"].to_numpy(dtype=int)),
+              "observed_variable": ("observation", np.array([_variable(s) for s in obs["series"]], dtype=str))}
     attrs = {"title": f"aiscale Monte Carlo ensemble: {scenario.name}", "scenario": scenario.name,
              "scenario_description": scenario.description, "scenario_toml": scenario.to_toml(),
              "members": n, "seed": seed, "chunk_size": chunk_size, "method": settings.method,
              "dt": settings.dt, "saveper": settings.saveper, "start": settings.start, "stop": settings.stop,
              "aiscale_version": __version__, "varied_parameters": len(draws),
-             "metric_labels": "; ".join(f"{m.key}: {m.label}" for m in METRICS)}
+             "metric_labels": "; ".join(f"{m.key}: {m.label}" for m in METRICS), "integration": settings.describe(),
+             "rtol": settings.rtol, **(matching or {})}
     return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def _observation_index(obs, matching: Mapping[str, Any] | None) -> np.ndarray:
+    """Positions in ``obs`` of the observations the history check used (those of
+    series the model has, within the run)."""
+    keys = json.loads((matching or {}).get("history_keys", "[]"))
+    index = {(s, int(y)): i for i, (s, y) in enumerate(zip(obs["series"], obs["year"]))}
+    return np.array([index[(s, int(y))] for s, y in keys], dtype=int)
+
+
+def _variable(series: str) -> str:
+    from ..calibration.series import SERIES
+
+    return SERIES[series].variable
 
 
 def _metric_quantiles(table: np.ndarray) -> np.ndarray:

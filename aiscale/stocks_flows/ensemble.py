@@ -3,6 +3,10 @@
 Parameters become arrays of shape (N,) and flow through the same equation functions
 as a single run, so an ensemble costs one integration, not N. With a fixed step the
 result is identical, bit for bit, to N single runs.
+
+:func:`run_adaptive` integrates every member on its own adaptive step instead (scipy's
+RK45 pair, in compiled code over the plan's kernel), so that each member agrees with
+an adaptive single run of its parameters to the solver's tolerance.
 """
 
 from __future__ import annotations
@@ -116,3 +120,267 @@ def _evaluate_in_blocks(model: Model, trajectory: Trajectory, params: dict, name
         for name, v in values.items():
             out[name][:, part] = v.T
     return out
+
+
+# ---------------------------------------------------------------------- adaptive members
+# Each member integrated on its own, with its own step size, by the Dormand-Prince 5(4)
+# pair that scipy's RK45 uses (same tableau, error estimate, step control and quartic
+# dense output; log space for positive stocks), compiled with numba over the plan's
+# kernel. A shared step for the batch would let the fastest member set everyone's step;
+# per member, an ensemble member is the adaptive single run, up to the solver's tolerance.
+ADAPTIVE_MEMBERS = """
+C = np.array([0.0, 0.2, 0.3, 0.8, 8.0 / 9.0, 1.0])
+A = np.array([[0.0, 0.0, 0.0, 0.0, 0.0],
+              [0.2, 0.0, 0.0, 0.0, 0.0],
+              [3.0 / 40.0, 9.0 / 40.0, 0.0, 0.0, 0.0],
+              [44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0, 0.0, 0.0],
+              [19372.0 / 6561.0, -25360.0 / 2187.0, 64448.0 / 6561.0, -212.0 / 729.0, 0.0],
+              [9017.0 / 3168.0, -355.0 / 33.0, 46732.0 / 5247.0, 49.0 / 176.0, -5103.0 / 18656.0]])
+B = np.array([35.0 / 384.0, 0.0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0, 11.0 / 84.0])
+E = np.array([-71.0 / 57600.0, 0.0, 71.0 / 16695.0, -71.0 / 1920.0, 17253.0 / 339200.0, -22.0 / 525.0, 1.0 / 40.0])
+PD = np.array([[1.0, -8048581381.0 / 2820520608.0, 8663915743.0 / 2820520608.0, -12715105075.0 / 11282082432.0],
+               [0.0, 0.0, 0.0, 0.0],
+               [0.0, 131558114200.0 / 32700410799.0, -68118460800.0 / 10900136933.0,
+                87487479700.0 / 32700410799.0],
+               [0.0, -1754552775.0 / 470086768.0, 14199869525.0 / 1410260304.0, -10690763975.0 / 1880347072.0],
+               [0.0, 127303824393.0 / 49829197408.0, -318862633887.0 / 49829197408.0,
+                701980252875.0 / 199316789632.0],
+               [0.0, -282668133.0 / 205662961.0, 2019193451.0 / 616988883.0, -1453857185.0 / 822651844.0],
+               [0.0, 40617522.0 / 29380423.0, -110615467.0 / 29380423.0, 69997945.0 / 29380423.0]])
+
+
+@njit(cache=True, error_model='numpy', nogil=True)
+def _rhs(t, z, P, is_log, y, dy, dz, V, one, positive_rows, log_max, log_rate, g, indicator=True):
+    # d(solver variable)/dt of one member at (t, z); returns the blow-up indicator
+    # (when asked: only the ends of steps need it)
+    for i in range(z.shape[0]):
+        y[i, 0] = np.exp(z[i]) if is_log[i] else z[i]
+    derivatives(t, y, P, dy, V, one)
+    if indicator:
+        blowup_indicator(y, dy, positive_rows, log_max, log_rate, g)
+    else:
+        g[0] = -1.0
+    for i in range(z.shape[0]):
+        v = dy[i, 0] / y[i, 0] if is_log[i] else dy[i, 0]
+        dz[i] = 0.0 if v != v else min(max(v, -1e300), 1e300)
+    return g[0]
+
+
+@njit(cache=True, error_model='numpy', nogil=True)
+def _save(OUT, s, m, z, K, h, x, is_log):
+    # the quartic dense output of the step at fraction x of it, as states
+    for i in range(z.shape[0]):
+        acc = 0.0
+        for q in range(4):
+            c = 0.0
+            for j in range(7):
+                c += K[j, i] * PD[j, q]
+            acc += c * x ** (q + 1)
+        v = z[i] + h * acc
+        OUT[s, i, m] = np.exp(v) if is_log[i] else v
+
+
+@njit(cache=True, error_model='numpy', nogil=True)
+def adaptive_members(t0, t1, save_t, Y0, P, OUT, ATOL, log_rows, positive_rows, log_max, log_rate, RTOL,
+                     h_max, bps, max_steps, stop_time, event_time, event_kind, steps, rejected):
+    # event_kind: 0 none, 1 blow-up (indicator crossed), 2 step size vanished, 3 too many steps
+    n, N = Y0.shape
+    T = save_t.shape[0]
+    is_log = np.zeros(n, dtype=np.bool_)
+    for r in log_rows:
+        is_log[r] = True
+    one = np.ones(1, dtype=np.bool_)
+    y = np.empty((1, n)).T
+    dy = np.empty((1, n)).T
+    V = np.empty((1, V_ROWS)).T
+    g = np.empty(1)
+    K = np.empty((7, n))
+    z = np.empty(n)
+    zs = np.empty(n)
+    z_new = np.empty(n)
+    total = 0
+    for m in range(N):
+        Pm = P[:, m:m + 1]
+        for i in range(n):
+            z[i] = np.log(Y0[i, m]) if is_log[i] else Y0[i, m]
+        t = t0
+        g_old = _rhs(t, z, Pm, is_log, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
+        total += 1
+        s = 0
+        while s < T and save_t[s] <= t0:
+            for i in range(n):
+                OUT[s, i, m] = Y0[i, m]
+            s += 1
+        stop_time[m] = t1
+        if g_old >= 0:
+            event_kind[m], event_time[m], stop_time[m] = 1, t0, t0
+        h = min(h_max, 0.01 * (t1 - t0))
+        b = 0
+        while b < bps.shape[0] and bps[b] <= t0:
+            b += 1
+        count = 0
+        just_rejected = False
+        while event_kind[m] == 0 and t < t1:
+            seg_end = bps[b] if b < bps.shape[0] and bps[b] < t1 else t1
+            last = False
+            if t + h >= seg_end - 1e-12 * max(1.0, abs(seg_end)):
+                h, last = seg_end - t, True
+            left = np.nextafter(seg_end, -np.inf) if seg_end < t1 else seg_end
+            for st in range(1, 6):
+                for i in range(n):
+                    zs[i] = z[i]
+                for j in range(st):
+                    a = h * A[st, j]
+                    for i in range(n):
+                        zs[i] += a * K[j, i]
+                tt = t + C[st] * h
+                _rhs(min(tt, left), zs, Pm, is_log, y, dy, K[st], V, one, positive_rows, log_max, log_rate, g,
+                     False)
+            for i in range(n):
+                z_new[i] = z[i]
+            for j in range(6):
+                a = h * B[j]
+                for i in range(n):
+                    z_new[i] += a * K[j, i]
+            finite = True
+            for i in range(n):
+                finite = finite and np.isfinite(z_new[i])
+            t_new = seg_end if last else t + h
+            g_new = _rhs(min(t_new, left), z_new, Pm, is_log, y, dy, K[6], V, one, positive_rows, log_max,
+                         log_rate, g)
+            total += 6
+            count += 1
+            err = 0.0
+            if finite:
+                for i in range(n):
+                    zs[i] = 0.0
+                for j in range(7):
+                    a = h * E[j]
+                    for i in range(n):
+                        zs[i] += a * K[j, i]
+                for i in range(n):
+                    sc = ATOL[i, m] + RTOL[i] * max(abs(z[i]), abs(z_new[i]))
+                    err += (zs[i] / sc) ** 2
+                err = np.sqrt(err / n)
+            if not finite or not err == err:
+                err = np.inf
+            if err <= 1.0:
+                crossed = g_old < 0 <= g_new
+                t_end = t_new
+                if crossed:
+                    frac = g_old / (g_old - g_new) if np.isfinite(g_new) else 1.0
+                    t_end = t + h * min(max(frac, 0.0), 1.0)
+                while s < T and save_t[s] <= t_end + 1e-12 * max(1.0, abs(t_end)):
+                    _save(OUT, s, m, z, K, h, (min(save_t[s], t_new) - t) / h, is_log)
+                    s += 1
+                if crossed:
+                    event_kind[m], event_time[m], stop_time[m] = 1, t_end, t_end
+                    _save(OUT, T - 1, m, z, K, h, (t_end - t) / h, is_log)  # the state at the event
+                    for i in range(n):
+                        z[i] = np.log(OUT[T - 1, i, m]) if is_log[i] else OUT[T - 1, i, m]
+                    break
+                t = t_new
+                for i in range(n):
+                    z[i] = z_new[i]
+                    K[0, i] = K[6, i]
+                g_old = g_new
+                factor = 10.0 if err == 0 else min(10.0, 0.9 * err ** -0.2)
+                if just_rejected:  # as scipy: no growth right after a rejected step
+                    factor = min(factor, 1.0)
+                just_rejected = False
+                h = min(h * factor, h_max)
+                if last and seg_end < t1:  # a breakpoint: the right-hand side changes here
+                    b += 1
+                    g_old = _rhs(t, z, Pm, is_log, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
+                    total += 1
+            else:
+                rejected[m] += 1
+                just_rejected = True
+                h *= max(0.2, 0.9 * err ** -0.2) if np.isfinite(err) else 0.2
+                if h < 10 * np.spacing(max(abs(t), 1.0)):
+                    event_kind[m], event_time[m], stop_time[m] = 2, t, t
+            if count >= max_steps and event_kind[m] == 0 and t < t1:
+                event_kind[m], event_time[m], stop_time[m] = 3, t, t
+        steps[m] = count
+        for q in range(s, T):  # stopped early: hold the state where it stopped
+            for i in range(n):
+                OUT[q, i, m] = np.exp(z[i]) if is_log[i] else z[i]
+    return total
+"""
+
+EVENT_KINDS = {1: ("blow-up", ""), 2: ("singularity", "the step size shrank to zero"),
+               3: ("watchdog", "too many steps")}
+
+
+def adaptive_loop(model: Model) -> Any:
+    """The compiled per-member adaptive loop over ``model``'s kernel (generated once per
+    kernel and cached on disk with it)."""
+    from .compile import _load_cached
+
+    kernel = model.plan.kernel
+    if kernel is None:
+        raise ValueError("adaptive ensembles need the JIT kernel (numba, and AISCALE_JIT not 0)")
+    module = kernel.derivatives.__module__ if hasattr(kernel.derivatives, "__module__") else None
+    source = "\n".join([
+        f"# generated by aiscale from model {model.plan.model_name!r}: adaptive RK45 member by member",
+        "import numpy as np",
+        "from numba import njit",
+        f"from {module} import derivatives, blowup_indicator",
+        ADAPTIVE_MEMBERS.replace("V_ROWS", str(max(len(kernel.variables), 1))),
+    ]) + "\n"
+    return _load_cached(source).adaptive_members
+
+
+def run_adaptive(model: Model, parameter_sets: pd.DataFrame | Mapping[str, Sequence[float]],
+                 start: float, stop: float, *, saveper: float = 0.25, rtol: float = 1e-4,
+                 max_step: float = 2.0, blowup: BlowUp | None = None, outputs: Sequence[str] = (),
+                 max_steps: int = 50_000, breakpoints: Sequence[float] = (), linear_rtol: float | None = None
+                 ) -> dict[str, Any]:
+    """Every row of ``parameter_sets`` integrated on its own adaptive step (RK45 with
+    relative tolerance ``rtol``, positive stocks in log space, absolute tolerances as a
+    single run's), in compiled code: ``times`` (T,), each of ``outputs`` as (N, T),
+    ``stop_time`` and ``blowup_time`` (N,; NaN: ran through), ``steps`` (N,) and
+    ``events``. A member that blows up is held at its state at the blow-up."""
+    from .integrate import save_times
+    from .simulate import evaluate_outputs, prepare
+
+    columns = {k: np.asarray(v, dtype=float) for k, v in dict(parameter_sets).items()}
+    n = len(next(iter(columns.values()))) if columns else 1
+    params, n = prepare(model, columns, n)
+    plan = model.plan
+    kernel = plan.kernel
+    loop = adaptive_loop(model)
+    y0, frozen = plan.initial_state(params, start, n)
+    bps = {float(b) for b in breakpoints}
+    if plan.switches or plan.switch_names:
+        with np.errstate(all="ignore"):
+            at_start = plan.evaluate(start, y0, params, frozen)
+        bps |= set(plan.breakpoints(at_start, start, stop))
+    P = kernel.input_matrix(plan.static_values(params, frozen), n)
+    times = save_times(start, stop, saveper)
+    out = np.empty((len(times), len(plan.state_names), n))
+    positive = np.flatnonzero(plan.positive)
+    with np.errstate(all="ignore"):
+        lin = rtol if linear_rtol is None else linear_rtol
+        atol = np.where(plan.positive[:, None], rtol, lin * np.maximum(np.abs(y0), 1e-6))
+        rtols = np.where(plan.positive, rtol, lin)
+        # a positive stock at zero cannot go to log space (single runs refuse it too)
+        if (y0[positive] <= 0).any():
+            bad = [plan.state_names[i] for i in positive if (y0[i] <= 0).any()]
+            raise ValueError(f"stocks declared positive start at or below zero: {', '.join(bad)}")
+    blowup = blowup or BlowUp()
+    log_max, log_rate = blowup._log_bounds
+    stop_time, event_time = np.empty(n), np.full(n, np.nan)
+    kind, steps, rejected = (np.zeros(n, dtype=np.int64) for _ in range(3))
+    nfev = loop(float(start), float(stop), times, np.ascontiguousarray(y0), P, out, np.ascontiguousarray(atol),
+                positive.astype(np.int64), positive.astype(np.int64), float(log_max),
+                np.nan if log_rate is None else float(log_rate), rtols, float(max_step),
+                np.array(sorted(bps), dtype=float), int(max_steps), stop_time, event_time, kind, steps, rejected)
+    names = list(dict.fromkeys(outputs))
+    captured = kernel.capture(times, out, P, names)
+    values = evaluate_outputs(model, times, out, params, frozen, names, captured)
+    events = [Event(EVENT_KINDS[k][0], float(event_time[m]), EVENT_KINDS[k][0], int(m), EVENT_KINDS[k][1])
+              for m, k in enumerate(kind) if k]
+    return {"times": times, "values": {name: np.ascontiguousarray(v.T) for name, v in values.items()},
+            "stop_time": stop_time, "blowup_time": event_time, "steps": steps, "rejected": rejected, "nfev": int(nfev),
+            "events": events}

@@ -67,5 +67,35 @@ def test_the_baseline_uncertainty_covers_every_ranged_parameter_but_the_levers(m
     for name, values in draws.items():
         p = model.parameters[name]
         assert p.low <= values.min() and values.max() <= p.high, name
-        # the table value is the median (a point mass when it sits on a bound)
+        if p.value in (p.low, p.high):  # on a bound: spread over the range, no point mass
+            assert np.mean(values == p.value) < 0.01, name
+            continue
+        # the table value is the median
         assert np.mean(values < p.value) <= 0.54 and np.mean(values <= p.value) >= 0.46, name
+
+
+def test_a_central_value_on_a_bound_is_no_point_mass():
+    d = Distribution.make("three_point", low=0.05, central=1.0, high=1.0)
+    x = d.ppf(np.linspace(0, 1, 10001))
+    assert np.mean(x == 1.0) < 0.001 and x.min() == 0.05 and x.max() == 1.0
+    np.testing.assert_allclose(np.median(np.log(x)), np.log(0.05) / 2, atol=0.01)  # uniform in log space
+
+
+def test_empirical_and_narrowed_marginals_and_truncated_sampling():
+    from aiscale.scenarios.distributions import Empirical, Narrowed, sample
+
+    values = np.random.default_rng(0).lognormal(0, 1, 2000)
+    e = Empirical.of(values, "a posterior")
+    u = np.linspace(0.01, 0.99, 99)
+    np.testing.assert_allclose(e.ppf(u), np.quantile(values, u), rtol=0.02)
+    base = Distribution.make("uniform", low=0.0, high=10.0)
+    n = Narrowed(base, 0.2, 0.6)
+    np.testing.assert_allclose(n.ppf(np.array([0.0, 0.5, 1.0])), [2.0, 4.0, 6.0])
+    assert n.varied and not Narrowed(base, 0.5, 0.5).varied and "0.2-0.6" in n.describe()
+    marginals = {"a": (base, 0.0, 10.0), "b": (base, 0.0, 10.0)}
+    pairs = {("a", "b"): 0.8}
+    full = sample(marginals, 4000, 1, pairs)
+    cut = sample(marginals, 4000, 1, pairs, {"a": (0.2, 0.6)})
+    assert 2.0 <= cut["a"].min() and cut["a"].max() <= 6.0
+    np.testing.assert_array_equal(cut["b"], full["b"])  # the other marginal is unchanged
+    np.testing.assert_allclose(cut["a"], 2.0 + 0.4 * full["a"])  # same ranks, rescaled quantiles

@@ -1,5 +1,6 @@
-"""Monte Carlo ensembles: seeded, chunk-invariant, the same on a Dask cluster, retried,
-never losing a finished chunk, saved to NetCDF."""
+"""Monte Carlo ensembles: posterior-predictive and matched to history (or prior-only,
+labelled), members that agree with adaptive single runs, seeded, chunk-invariant, the
+same on a Dask cluster, retried, never losing a finished chunk, saved to NetCDF."""
 
 import functools
 import os
@@ -14,6 +15,7 @@ from aiscale.scenarios.ensemble import (EnsembleError, Settings, monte_carlo, ru
                                         write_netcdf)
 
 SHORT = Settings(stop=2040.0)
+FIXED = Settings(stop=2040.0, method="rk4", dt=0.25)
 N = 48
 
 
@@ -29,6 +31,13 @@ def reference():
         return monte_carlo("baseline", N, seed=11, settings=SHORT, chunk_size=N, workers=1)
 
 
+@pytest.fixture(scope="module")
+def prior():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return monte_carlo("baseline", N, seed=11, settings=FIXED, chunk_size=N, workers=1, prior_only=True)
+
+
 def test_same_seed_same_ensemble_and_chunking_changes_nothing(reference):
     again = monte_carlo("baseline", N, seed=11, settings=SHORT, chunk_size=N, workers=1)
     xr.testing.assert_identical(data(reference), data(again))
@@ -36,10 +45,12 @@ def test_same_seed_same_ensemble_and_chunking_changes_nothing(reference):
         chunked = monte_carlo("baseline", N, seed=11, settings=SHORT, chunk_size=chunk_size, workers=workers)
         xr.testing.assert_identical(data(reference), data(chunked))
     other = monte_carlo("baseline", N, seed=12, settings=SHORT, chunk_size=N, workers=1)
-    assert not np.array_equal(other["research_returns"].values, reference["research_returns"].values)
+    assert not np.array_equal(other["price_performance_growth_per_year"].values,
+                              reference["price_performance_growth_per_year"].values)
 
 
-def test_members_equal_single_fixed_step_runs(reference):
+def test_members_equal_single_fixed_step_runs(prior):
+    reference = prior
     from aiscale.model import DEFAULT_BLOWUP
     from aiscale.scenarios import load_scenario
     from aiscale.scenarios.ensemble import scenario_model
@@ -53,7 +64,62 @@ def test_members_equal_single_fixed_step_runs(reference):
         np.testing.assert_array_equal(reference["largest_training_run_flop"].values[i, :len(yearly)], yearly.to_numpy())
 
 
-def test_blowups_keep_their_time_and_leave_no_nan(reference):
+def test_members_agree_with_adaptive_single_runs(reference):
+    """Each member is integrated on its own adaptive step: its milestone years are those
+    of ``aiscale.run`` with the same parameters (RK45, rtol 1e-6) within 0.05 years."""
+    import aiscale
+    from aiscale.scenarios.metrics import run_metrics
+
+    names = [n for n in reference.data_vars if reference[n].dims == ("run",) and n in aiscale.build_model().parameters]
+    checked = 0
+    for i in range(0, N, 12):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            single = aiscale.run("baseline", stop=2040.0, parameters={n: float(reference[n].values[i]) for n in names})
+        if single.stats.get("status") == "solver-failure":  # the reference itself failed: nothing to compare
+            continue
+        metrics = run_metrics(single)
+        checked += 1
+        for key, value in metrics.items():
+            if not key.endswith(("_year", "_years")) or key not in reference:
+                continue
+            member = float(reference[key].values[i])
+            assert np.isnan(member) == np.isnan(value), (i, key, member, value)
+            if not np.isnan(member):
+                assert abs(member - value) <= 0.05, (i, key, member, value)
+    assert checked >= 3
+
+
+def test_posterior_predictive_members_match_history_and_say_why_draws_were_rejected(reference, prior):
+    import json
+
+    assert (reference["history_plausible"].values == 1).all()
+    assert np.isfinite(reference["history_max_sigmas"].values).all()
+    assert (reference["history_max_sigmas"].values <= reference.attrs["history_tolerance_sigmas"]).all()
+    attrs = reference.attrs
+    assert attrs["members"] == N and attrs["draws_total"] >= N and attrs["prior_only"] == 0
+    assert attrs["draws_rejected"] == attrs["draws_failing_history"]
+    assert attrs["draws_total"] - attrs["draws_rejected"] >= N  # plausible draws beyond N are not kept
+    reasons = json.loads(attrs["rejection_reasons"])
+    assert sum(reasons.values()) >= attrs["draws_rejected"] and all(v > 0 for v in reasons.values())
+    assert "posterior-predictive" in attrs["conditioning"] and "posterior.csv" in attrs["conditioning"]
+    # the fitted parameters come from the calibration posterior's rows, jointly
+    from aiscale.model.parameters import posterior_samples
+
+    post = posterior_samples()
+    fitted = attrs["posterior_parameters"].split(", ")
+    assert fitted and set(fitted) <= set(post.columns)
+    rows = {tuple(r) for r in post[fitted].to_numpy()}
+    assert all(tuple(reference[f].values[i] for f in fitted) in rows for i in range(N))
+    assert "calibration posterior" in reference[fitted[0]].attrs["distribution"]
+    # prior-only: nothing rejected, labelled, the history check still counted
+    assert prior.attrs["prior_only"] == 1 and prior.attrs["draws_rejected"] == 0 and prior.attrs["members"] == N
+    assert prior.attrs["conditioning"].startswith("prior only") and "NOT conditioned" in prior.attrs["conditioning"]
+    assert prior.attrs["draws_failing_history"] == int((prior["history_plausible"].values == 0).sum()) > 0
+
+
+def test_blowups_keep_their_time_and_leave_no_nan(prior):
+    reference = prior
     stop, blowup = reference["stop_time"].values, reference["blowup_time"].values
     blew = ~np.isnan(blowup)
     assert blew.any() and (~blew).any()
@@ -145,3 +211,69 @@ def test_the_cluster_retries_a_failed_chunk_and_reports_one_that_keeps_failing(r
         monte_carlo("baseline", N, seed=11, settings=SHORT, chunk_size=10, scheduler=cluster.scheduler_address,
                     retries=1, runner=runner)
     assert 2 not in info.value.finished and len(os.listdir(always)) == 2
+
+
+# ---------------------------------------------------------------------- acceptance against history
+@pytest.fixture(scope="module")
+def baseline_to_2027():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return monte_carlo("baseline", 400, seed=0, settings=Settings(stop=2027.0), workers=2)
+
+
+def _training_compute(ds):
+    pick = ds["observed_series"].values == "training_compute"
+    years = ds["observed_year"].values[pick]
+    observed = np.log10(ds["observed_value"].values[pick])
+    model = np.log10(ds["history_model_value"].values[:, pick])
+    return years, observed, np.quantile(model, [0.1, 0.5, 0.9], axis=0)
+
+
+def test_baseline_band_of_2020_2025_is_within_one_order_of_magnitude_of_history(baseline_to_2027):
+    years, observed, (p10, _, p90) = _training_compute(baseline_to_2027)
+    recent = years >= 2020
+    assert recent.sum() == 6
+    assert (p10[recent] >= observed[recent] - 1).all() and (p90[recent] <= observed[recent] + 1).all(), (
+        p10[recent] - observed[recent], p90[recent] - observed[recent])
+
+
+def test_baseline_median_2025_largest_run_is_within_0_3_orders_of_magnitude_of_the_record(baseline_to_2027):
+    """The largest run at mid-2025 (the calibration's sampling) against the record to
+    date (Grok 4, 5e26 FLOP)."""
+    years, observed, (_, median, _) = _training_compute(baseline_to_2027)
+    gap = median[years == 2025][0] - observed[years == 2025][0]
+    assert abs(gap) <= 0.3, gap
+
+
+def test_ensembles_of_presets_work_the_same_way():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = monte_carlo("ftm-best-guess", 24, seed=2, settings=Settings(stop=2030.0), workers=1)
+    assert ds.attrs["scenario"] == "ftm-best-guess" and ds.sizes["run"] == 24
+    assert (ds["history_plausible"].values == 1).all() and ds.attrs["conditioning"].startswith("posterior-predictive")
+    for name in ("largest_training_run_flop", "effective_compute_flop", "ai_spending_usd_per_year"):
+        assert np.isfinite(ds[name].values).all(), name
+
+
+def test_the_figures_show_the_evidence(reference):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from aiscale import plots
+
+    fig = plots.ensemble_fan_chart(reference)
+    largest = fig.axes[0]
+    observed = [c for c in largest.collections if c.get_label().startswith("observed")]
+    assert observed and len(observed[0].get_offsets()) == int((reference["observed_variable"].values
+                                                              == "largest_training_run_flop").sum())
+    assert any("Conditioned on: posterior-predictive" in t.get_text() for ax in fig.axes for t in ax.texts)
+    fig = plots.milestone_distributions(reference, keys=("run_1e30_year", "automation_100_year"))
+    for ax, key in zip(fig.axes, ("run_1e30_year", "automation_100_year")):
+        bars = list(ax.patches)
+        never = float(np.isnan(reference[key].values).mean())
+        grey = [p for p in bars if abs(p.get_x() - (2040.0 + 3.0 - 1.0)) < 1e-9]
+        assert len(grey) == 1 and grey[0].get_height() == pytest.approx(never)
+        assert any(label.get_text().startswith("not by") for label in ax.get_xticklabels())
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

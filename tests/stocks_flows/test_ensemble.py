@@ -57,3 +57,46 @@ def test_ensemble_rejects_mismatched_lengths_and_unknown_names():
         m.run_ensemble({"duration": [1, 2, 3], "contact_infectivity": [0.1, 0.2]}, 0, 1, method="euler", dt=0.5)
     with pytest.raises(KeyError, match="contact_infectivity"):
         m.run_ensemble({"contact_infectivty": [0.1, 0.2]}, 0, 1, method="euler", dt=0.5)
+
+
+# ---------------------------------------------------------------------- adaptive members
+@pytest.fixture
+def jit(monkeypatch):
+    """Models built in the test get the compiled kernel the adaptive members need."""
+    monkeypatch.setenv("AISCALE_JIT", "1")
+
+
+def test_adaptive_members_equal_adaptive_single_runs(jit):
+    from aiscale.stocks_flows.ensemble import run_adaptive
+
+    m = sir()
+    rng = np.random.default_rng(3)
+    sets = {"contact_infectivity": rng.uniform(0.1, 1.0, 40), "duration": rng.uniform(2, 10, 40)}
+    r = run_adaptive(m, sets, 0, 40, saveper=0.5, rtol=1e-6, outputs=["infectious", "recovered", "succumbing"])
+    assert r["values"]["infectious"].shape == (40, 81) and np.isnan(r["blowup_time"]).all()
+    assert (r["rejected"] < r["steps"]).all() and r["nfev"] > 0
+    for i in range(0, 40, 7):
+        single = m.run(0, 40, saveper=0.5, rtol=1e-8, parameters={k: v[i] for k, v in sets.items()})
+        for name in ("infectious", "recovered", "succumbing"):
+            np.testing.assert_allclose(r["values"][name][i], single[name].to_numpy(), rtol=1e-4, atol=1e-3)
+    # each member's step is its own: a member alone takes the same steps as in company
+    alone = run_adaptive(m, {k: v[5:6] for k, v in sets.items()}, 0, 40, saveper=0.5, rtol=1e-6,
+                         outputs=["infectious"])
+    assert alone["steps"][0] == r["steps"][5]
+    np.testing.assert_array_equal(alone["values"]["infectious"][0], r["values"]["infectious"][5])
+
+
+def test_adaptive_members_stop_at_a_blowup_with_finite_values(jit):
+    from aiscale.stocks_flows.ensemble import run_adaptive
+
+    m = blowup_model()
+    rates = np.array([0.5, 1.0, 2.0, 0.1])  # S = 1 / (1 - rate t): singular at t = 1 / rate
+    r = run_adaptive(m, {"unit_rate": rates}, 0, 3, saveper=0.25, rtol=1e-6, outputs=["s", "growth"])
+    blew = r["blowup_time"]
+    np.testing.assert_allclose(blew[:3], 1 / rates[:3], rtol=0.01)
+    assert (blew[:3] <= 1 / rates[:3] + 1e-9).all() and np.isnan(blew[3])
+    np.testing.assert_array_equal(r["stop_time"][:3], blew[:3])
+    assert r["stop_time"][3] == 3.0
+    for values in r["values"].values():
+        assert np.isfinite(values).all()
+    assert [e.kind for e in r["events"]] == ["blow-up"] * 3
