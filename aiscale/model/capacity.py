@@ -16,7 +16,7 @@ calls for, so nothing starts negative, jumps, or arrives from nowhere.
 
 from __future__ import annotations
 
-from ..stocks_flows import Model, clip, exp, log, maximum, minimum
+from ..stocks_flows import Model, clip, exp, log, maximum, minimum, safe_div
 from .parameters import declare
 
 
@@ -31,8 +31,9 @@ def demand_forecast(demand_now, demand_smoothed, averaging_time, lead_time, adju
     growth read as the log-trend over the averaging time and never planned above
     ``max_growth`` nor below zero: no supplier builds for a jump it has seen for a few
     months. A straight line falls behind demand that grows fast for years, so capacity
-    with a long lead time binds when demand accelerates."""
-    growth = clip(log(demand_now / demand_smoothed) / averaging_time, 0.0 * max_growth, max_growth)
+    with a long lead time binds when demand accelerates. No demand at all (a chip budget
+    the fleet's electricity bill eats whole) has no trend: growth 0, not log(0/0)."""
+    growth = clip(log(safe_div(demand_now, demand_smoothed, 1.0)) / averaging_time, 0.0 * max_growth, max_growth)
     return demand_now * (1 + growth * (lead_time + adjustment_time))
 
 
