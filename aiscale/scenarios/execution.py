@@ -1,0 +1,188 @@
+"""Where an ensemble's chunks run: Dask's embedded local scheduler (worker processes
+forked from this one, which end with it whatever ends it) or a Dask distributed cluster.
+A chunk that fails is retried without touching the others; if it still fails,
+:class:`EnsembleError` says which runs, and carries the chunks that finished."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .scenario import Scenario
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal a process gets when its parent dies
+CONNECT_TIMEOUT = "15s"  # to reach a Dask scheduler
+
+
+class EnsembleError(RuntimeError):
+    """A chunk failed after its retries. ``finished`` maps chunk index -> result of
+    every chunk that did finish, so nothing finished is lost."""
+
+    def __init__(self, message: str, finished: Mapping[int, Any]):
+        super().__init__(message)
+        self.finished = dict(finished)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Members ``first`` .. ``first + size - 1`` of an ensemble, with their draws."""
+
+    index: int
+    first: int
+    size: int
+    draws: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------- executing chunks
+class ChunkFailed(RuntimeError):
+    """A chunk that still failed after its retries (raised inside the task)."""
+
+    def __init__(self, index: int, message: str):
+        super().__init__(index, message)
+        self.index, self.message = index, message
+
+
+def retrying(function: Callable, retries: int, scenario: Scenario, chunk: Chunk, *args: Any) -> Any:
+    """``function(scenario, chunk, *args)``, tried up to ``1 + retries`` times (the local
+    schedulers have no retries of their own)."""
+    for _ in range(retries + 1):
+        try:
+            return function(scenario, chunk, *args)
+        except Exception as err:  # noqa: BLE001 - any failure of a chunk is retried
+            last = err
+    raise ChunkFailed(chunk.index, f"failed after {retries} retries: {type(last).__name__}: {last}")
+
+
+def execute(function: Callable, chunks: Sequence[Chunk], args: tuple, *, scheduler: str | None = None,
+            workers: int | None = None, retries: int = 2, progress: bool = False,
+            total: int | None = None) -> list[Any]:
+    """``function(args[0], chunk, *args[1:])`` for every chunk, on Dask: the embedded
+    local scheduler by default (worker processes forked from this one, so they start
+    at once with the model already built; in-process when there is one worker or one
+    chunk), or the distributed cluster at ``scheduler``. Results come back in chunk
+    order; each is kept as soon as its chunk finishes, so a failure elsewhere loses
+    none of them (:class:`EnsembleError` carries them)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total if total is not None else len(chunks), unit="run", disable=not progress,
+               file=sys.stderr, desc="ensemble", leave=False)
+    results: dict[int, Any] = {}
+
+    def done(chunk: Chunk, result: Any) -> None:
+        results[chunk.index] = result
+        bar.update(chunk.size if total is not None else 1)
+
+    try:
+        if scheduler:
+            _run_distributed(function, chunks, args, scheduler, retries, done, results)
+        else:
+            _run_local(function, chunks, args, workers, retries, done, results)
+    finally:
+        bar.close()
+    return [results[c.index] for c in chunks]
+
+
+def _failed(chunk: Chunk, message: str, results: Mapping[int, Any]) -> EnsembleError:
+    return EnsembleError(f"chunk {chunk.index} (runs {chunk.first}-{chunk.first + chunk.size - 1}) {message}; "
+                         f"{len(results)} finished chunk(s) kept", results)
+
+
+def _run_local(function, chunks, args, workers, retries, done, results) -> None:
+    import multiprocessing
+
+    import dask
+    from dask.callbacks import Callback
+
+    workers = workers or os.cpu_count() or 1
+    keys = {f"aiscale-chunk-{c.index}": c for c in chunks}
+    tasks = [dask.delayed(retrying)(function, retries, args[0], c, *args[1:], dask_key_name=k)
+             for k, c in keys.items()]
+
+    class Collect(Callback):
+        def _posttask(self, key, result, dsk, state, worker_id):  # runs in this process
+            if key in keys:
+                done(keys[key], result)
+
+    parallel = workers > 1 and len(chunks) > 1
+    try:
+        with Collect():
+            if not parallel:
+                dask.compute(*tasks, scheduler="synchronous")
+                return
+            context = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            pool = multiprocessing.get_context(context).Pool(workers, initializer=worker_started,
+                                                             initargs=(os.getpid(),))
+            try:
+                dask.compute(*tasks, scheduler="processes", num_workers=workers, pool=pool)
+                pool.close()
+            except BaseException:  # a failure, Ctrl-C or SIGTERM: stop the workers now
+                pool.terminate()
+                raise
+            finally:
+                pool.join()
+    except ChunkFailed as err:
+        failed = next(c for c in chunks if c.index == err.index)
+        raise _failed(failed, err.message, results) from None
+
+
+def worker_started(parent: int) -> None:
+    """Run in each local worker process as it starts: it ends with its parent, whatever
+    ends the parent (SIGKILL included: Linux's PR_SET_PDEATHSIG, elsewhere a thread that
+    watches the parent), and leaves Ctrl-C and SIGTERM to the parent, which stops it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    watched = False
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            watched = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            watched = False
+    if os.getppid() != parent:  # the parent died before the watch began
+        os._exit(1)
+    if not watched:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="aiscale-parent-watch").start()
+
+
+def _watch_parent(parent: int, every: float = 0.5) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
+
+
+def _run_distributed(function, chunks, args, scheduler, retries, done, results) -> None:
+    from dask.distributed import Client, as_completed
+
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except OSError as err:
+        raise OSError(f"cannot reach the Dask scheduler at {scheduler} ({err})") from None
+    token = uuid.uuid4().hex[:8]
+    try:
+        futures = {client.submit(function, args[0], chunk, *args[1:], retries=retries, pure=False,
+                                 key=f"aiscale-chunk-{token}-{chunk.index}"): chunk for chunk in chunks}
+        for future in as_completed(futures):
+            chunk = futures[future]
+            if future.status != "finished":
+                error = future.exception()
+                for other in futures:
+                    other.cancel()
+                raise _failed(chunk, f"failed after {retries} retries: {type(error).__name__}: {error}", results)
+            done(chunk, future.result())
+            future.release()
+    finally:
+        client.close()
