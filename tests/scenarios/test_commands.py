@@ -63,9 +63,9 @@ def test_sensitivity_prints_ranked_indices(tmp_path, capsys):
 
 
 def test_an_unreachable_scheduler_leaves_no_output(tmp_path, capsys, monkeypatch):
-    from aiscale.scenarios import ensemble
+    from aiscale.scenarios import execution
 
-    monkeypatch.setattr(ensemble, "CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(execution, "CONNECT_TIMEOUT", "1s")
     path = tmp_path / "e.nc"
     assert main(["ensemble", "-n", "4", "--until", "2014", "--scheduler", "tcp://127.0.0.1:9",
                  "--out", str(path)]) == 2
