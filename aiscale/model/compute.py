@@ -21,6 +21,7 @@ from .capacity import add_expanding_capacity
 from .parameters import declare
 
 FLEET_COHORTS = 4  # vintages in the aging chain: a chip's age is known to within a quarter of its life
+COHORTS = tuple(f"c{k}" for k in range(1, FLEET_COHORTS + 1))  # youngest first
 
 
 def cohort_weights(growth_per_year: float, lifetime_years: float, cohorts: int = FLEET_COHORTS) -> list[float]:
@@ -31,46 +32,69 @@ def cohort_weights(growth_per_year: float, lifetime_years: float, cohorts: int =
     return [w / sum(weights) for w in weights]
 
 
-def _cohort_initial(k: int, with_efficiency: bool):
-    """The initial value of cohort ``k`` (0 = youngest) of a chain in steady growth."""
-    def compute(total, growth, life):
-        return total * cohort_weights(growth, life)[k]
+def add_cohort_dimension(m: Model) -> None:
+    """The ``cohort`` dimension (youngest first) and the aging order between cohorts:
+    each ``later_cohort`` receives what leaves the ``earlier_cohort`` at its position
+    (Vensim ``later_cohort: c2, c3, c4 -> earlier_cohort``); and the cohorts' shares of
+    a fleet whose purchases grew steadily, which start every chain."""
+    m.dimension("cohort", COHORTS)
+    m.dimension("later_cohort", COHORTS[1:], of="cohort", maps_to="earlier_cohort")
+    m.dimension("earlier_cohort", COHORTS[:-1], of="cohort")
 
-    def power(total, growth, life, flop_per_joule):
-        # every cohort starts at the efficiency of the chips bought in 2012: the 2012 fleet is
-        # young, and its vintages differ by less than the 2012 fleet itself is known
-        return total * cohort_weights(growth, life)[k] / flop_per_joule
+    for k, element in enumerate(COHORTS):
+        # one part per element: an equation cannot read its element's position (Vensim's
+        # ``cohort - 1``), and PySD cannot run an array defined from its own elements
+        # (share[later] = share[earlier] x ratio recurses)
+        m.auxiliary("dimensionless", name="fleet_cohort_share_2012", dims=element,
+                    inputs=["fleet_growth_2012", "chip_lifetime_years"])(_steady_state_share(k))
 
-    return power if with_efficiency else compute
+
+def _steady_state_share(k: int):
+    def fleet_cohort_share_2012(fleet_growth_2012, chip_lifetime_years):
+        """Share of the 2012 fleet in each cohort: the steady state of purchases growing at
+        the 2012 rate for a long time (no start-up transient; :func:`cohort_weights`)."""
+        return cohort_weights(fleet_growth_2012, chip_lifetime_years)[k]
+    return fleet_cohort_share_2012
 
 
-def _add_cohort_chain(m: Model, name: str, unit: str, additions: str, initial_total: str,
-                      doc: str, efficiency_2012: str | None = None) -> None:
-    """An aging chain ``name_cohort1..N`` fed by ``additions`` (``unit``/year), its total
-    ``name`` and its retirements. The chain starts in the steady state of purchases growing
-    at ``fleet_growth_2012`` (no start-up transient). With ``efficiency_2012`` the chain holds
-    the power the compute chain of the same name draws (the initial values divide by the
-    efficiency of each cohort's vintage)."""
-    stocks = [f"{name}_cohort{k}" for k in range(1, FLEET_COHORTS + 1)]
-    ageing = [f"{name}_ageing{k}" for k in range(1, FLEET_COHORTS)] + [f"{name}_retirement"]
+def add_cohort_chain(m: Model, name: str, unit: str, additions: str, initial_total: str,
+                     doc: str, efficiency_2012: str | None = None) -> None:
+    """An aging chain over the ``cohort`` dimension (Sterman 2000, ch. 12): the stock
+    ``name_cohort[cohort]``, fed by ``additions`` (``unit``/year) into the youngest
+    cohort, each cohort ``name_ageing`` into the next and, from the oldest, retiring;
+    the fleet total ``name`` and its ``name_retirement``. The chain starts in the steady
+    state of purchases growing at ``fleet_growth_2012``. With ``efficiency_2012`` the
+    chain holds the power the compute chain of the same name draws (the initial values
+    divide by the efficiency of each cohort's vintage)."""
+    cohort, entering, ageing = f"{name}_cohort", f"{name}_entering", f"{name}_ageing"
+    inputs = [initial_total, "fleet_cohort_share_2012"] + ([efficiency_2012] if efficiency_2012 else [])
 
-    for k, (stock, out) in enumerate(zip(stocks, ageing)):
-        inputs = [initial_total, "fleet_growth_2012", "chip_lifetime_years"]
-        if efficiency_2012 is not None:
-            inputs += [efficiency_2012]
-        initial = _cohort_initial(k, with_efficiency=efficiency_2012 is not None)
-        m.auxiliary(unit, doc=f"Initial value of {stock}", name=f"{stock}_2012", inputs=inputs)(initial)
-        m.stock(stock, f"{stock}_2012", unit, inflows=[additions if k == 0 else ageing[k - 1]], outflows=[out],
-                positive=True, doc=f"{doc}: cohort {k + 1} of {FLEET_COHORTS} (youngest first)")
-        m.flow(f"{unit}/year", doc=f"{stock} ageing into the next cohort" if k < FLEET_COHORTS - 1
-               else f"{doc}: chips reaching the end of their service life",
-               name=out, inputs=[stock, "chip_lifetime_years"])(lambda cohort, life: cohort * FLEET_COHORTS / life)
-    assert FLEET_COHORTS == 4, "the total below adds four cohorts"
-    m.auxiliary(unit, doc=doc, name=name, inputs=stocks)(lambda c1, c2, c3, c4: c1 + c2 + c3 + c4)
+    # with efficiency: every cohort starts at the efficiency of the chips bought in 2012 (the
+    # 2012 fleet is young, and its vintages differ by less than the 2012 fleet itself is known)
+    m.auxiliary(unit, doc=f"Initial value of {cohort}: the 2012 total times the cohort's steady-state share",
+                name=f"{cohort}_2012", inputs=inputs, dims="cohort")(
+        (lambda total, share, flop_per_joule: total * share / flop_per_joule) if efficiency_2012
+        else (lambda total, share: total * share))
+    m.stock(cohort, f"{cohort}_2012", unit, inflows=[entering], outflows=[ageing], positive=True, dims="cohort",
+            doc=f"{doc}, by cohort (youngest first)")
+    m.flow(f"{unit}/year", doc=f"{doc}: new chips entering the youngest cohort", name=entering,
+           inputs=[additions], dims=COHORTS[0])(lambda new: new)
+    m.flow(f"{unit}/year", doc=f"{doc}: chips entering a cohort as they age out of the one before",
+           name=entering, inputs=["aged"], dims="later_cohort", refs={"aged": f"{ageing}[earlier_cohort]"})(
+        lambda aged: aged)
+    m.flow(f"{unit}/year", doc=f"{doc}: chips ageing out of a cohort (from the oldest: retiring) after "
+           "a quarter of their service life on average", name=ageing, inputs=[cohort, "chip_lifetime_years"],
+           dims="cohort")(lambda chips, life: chips * FLEET_COHORTS / life)
+    m.auxiliary(unit, doc=doc, name=name, inputs=["cohorts"], refs={"cohorts": f"sum({cohort}[cohort!])"})(
+        lambda cohorts: cohorts)
+    m.auxiliary(f"{unit}/year", doc=f"{doc}: chips reaching the end of their service life",
+                name=f"{name}_retirement", inputs=["oldest"], refs={"oldest": f"{ageing}[{COHORTS[-1]}]"})(
+        lambda oldest: oldest)
 
 
 def add_compute(m: Model) -> None:
     declare(m, "compute")
+    add_cohort_dimension(m)
 
     # ---------------------------------------------------------------- purchases
     @m.auxiliary("USD/year")
@@ -93,39 +117,33 @@ def add_compute(m: Model) -> None:
         """Share of the compute budget (chips and their electricity) spent on electricity."""
         return compute_energy_cost_usd_per_year / (ai_spending_usd_per_year * chip_share_of_spending)
 
-    @m.flow("FLOP/s/year")
+    @m.auxiliary("FLOP/s/year")
     def chip_purchases_affordable_flop_per_s_per_year(chip_spending_usd_per_year, flop_per_s_per_usd,
                                                       compute_tax_rate):
         """Compute the chip budget would buy if supply were unlimited (a compute tax, a
         policy lever that is 0 by default, raises the price paid)."""
         return chip_spending_usd_per_year * flop_per_s_per_usd / (1 + compute_tax_rate)
 
-    @m.flow("FLOP/s/year")
+    @m.auxiliary("FLOP/s/year")
     def fleet_additions_flop_per_s_per_year(chip_purchases_affordable_flop_per_s_per_year,
                                             accelerator_output_flop_per_s_per_year):
         """Chips installed: within both the budget and the supply."""
         return minimum(chip_purchases_affordable_flop_per_s_per_year, accelerator_output_flop_per_s_per_year)
 
-    @m.flow("W/year")
+    @m.auxiliary("W/year")
     def fleet_power_additions_w_per_year(fleet_additions_flop_per_s_per_year, flop_per_joule_new_chips):
         """Power the new chips draw: they keep the efficiency they were made with."""
         return fleet_additions_flop_per_s_per_year / flop_per_joule_new_chips
 
-    @m.flow("FLOP/s/year")
-    def supply_potential_additions_flop_per_s_per_year(accelerator_output_flop_per_s_per_year):
-        """What the fleet would gain if every accelerator made were bought (no budget limit)."""
-        return accelerator_output_flop_per_s_per_year
-
-    _add_cohort_chain(m, "gpu_fleet_flop_per_s", "FLOP/s", "fleet_additions_flop_per_s_per_year", "gpu_fleet_2012",
-                      "AI accelerator fleet in service (peak FLOP/s)")
-    _add_cohort_chain(m, "fleet_chip_power_w", "W", "fleet_power_additions_w_per_year", "gpu_fleet_2012",
-                      "Power the accelerator fleet draws at the chip (TDP)",
-                      efficiency_2012="flop_per_joule_new_chips_at_start")
-    _add_cohort_chain(m, "money_limited_fleet_flop_per_s", "FLOP/s", "chip_purchases_affordable_flop_per_s_per_year",
-                      "gpu_fleet_2012", "The fleet the chip budget alone would have installed (no supply limit)")
-    _add_cohort_chain(m, "supply_limited_fleet_flop_per_s", "FLOP/s",
-                      "supply_potential_additions_flop_per_s_per_year", "gpu_fleet_2012",
-                      "The fleet supply alone would have installed (every chip made is bought)")
+    add_cohort_chain(m, "gpu_fleet_flop_per_s", "FLOP/s", "fleet_additions_flop_per_s_per_year", "gpu_fleet_2012",
+                     "AI accelerator fleet in service (peak FLOP/s)")
+    add_cohort_chain(m, "fleet_chip_power_w", "W", "fleet_power_additions_w_per_year", "gpu_fleet_2012",
+                     "Power the accelerator fleet draws at the chip (TDP)",
+                     efficiency_2012="flop_per_joule_new_chips_at_start")
+    add_cohort_chain(m, "money_limited_fleet_flop_per_s", "FLOP/s", "chip_purchases_affordable_flop_per_s_per_year",
+                     "gpu_fleet_2012", "The fleet the chip budget alone would have installed (no supply limit)")
+    add_cohort_chain(m, "supply_limited_fleet_flop_per_s", "FLOP/s", "accelerator_output_flop_per_s_per_year",
+                     "gpu_fleet_2012", "The fleet supply alone would have installed (every chip made is bought)")
 
     @m.auxiliary("FLOP/J")
     def flop_per_joule(gpu_fleet_flop_per_s, fleet_chip_power_w):

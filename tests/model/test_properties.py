@@ -16,7 +16,7 @@ RESOURCE_STOCKS = {
     "packaging": ["cowos_capacity_wafers_per_year"],
     "power": ["datacenter_power_w"],
     "data": ["human_text_stock_tokens", "synthetic_data_stock_tokens"],
-    "money": ["ai_spending_usd_per_year"] + [f"money_limited_fleet_flop_per_s_cohort{k}" for k in range(1, 5)],
+    "money": ["ai_spending_usd_per_year"] + [f"money_limited_fleet_flop_per_s_cohort[c{k}]" for k in range(1, 5)],
 }
 UNCERTAIN = ["chip_lifetime_years", "price_performance_growth_per_year", "fab_construction_years",
              "power_buildout_years", "packaging_lead_years", "provider_value_capture", "reinvestment_ratio",
