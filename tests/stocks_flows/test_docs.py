@@ -139,3 +139,30 @@ def test_markdown_covers_every_public_element(factory):
     text = documentation_markdown(m)
     names = {line.split("|")[1].strip() for line in text.strip().split("\n")[2:]}
     assert names == public_names(m)
+
+
+def test_an_array_is_one_row_as_written():
+    """The aging chain and the two-region SIR: each array once, named ``x[dimension]``,
+    its equation per part in Vensim's subscript syntax; an intervention that rewires one
+    element shows that array's elements one by one."""
+    from aiscale.stocks_flows import Intervention
+
+    from .subscript_models import aging_chain, two_region_sir
+
+    rows = documentation_table(aging_chain()).set_index("name")
+    assert not [n for n in rows.index if re.search(r"\[c\d\]$", n)]
+    assert rows.loc["chips[cohort]", "value_or_equation"] == \
+        "d/dt = entering[cohort] - aging[cohort]; initial c1: 50, c2: 40, c3: 30, c4: 20"
+    assert rows.loc["entering[cohort]", "value_or_equation"] == "[c1] production; [later] aging[earlier]"
+    assert rows.loc["aging[cohort]", "value_or_equation"] == "chips[cohort] / residence_time[cohort]"
+    assert rows.loc["residence_time[cohort]", ["kind", "value_or_equation", "low"]].tolist() == \
+        ["parameter", "c1: 1, c2: 1.5, c3: 2, c4: 2.5", 0.1]
+    assert rows.loc["total_chips", "value_or_equation"] == \
+        "chips[c1] + chips[c2] + chips[c3] + chips[c4]"
+    sir = two_region_sir()
+    rows = documentation_table(sir).set_index("name")
+    assert rows.loc["infection[region]", "value_or_equation"].count("infectious[partner]") == 1
+    assert rows.loc["duration", "value_or_equation"] == "5"
+    rewired = sir.with_interventions([Intervention("step", "infection[north]", start=10, value=0.0)])
+    names = set(documentation_table(rewired)["name"])
+    assert {"infection[north]", "infection[south]", "recovery[region]"} <= names
