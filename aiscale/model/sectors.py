@@ -34,7 +34,8 @@ def element_sectors() -> dict[str, str]:
 def sector_links(model: Model) -> tuple[pd.DataFrame, dict[str, int]]:
     """The influences between sectors in ``model``'s equations (``source, target,
     links``: how many influence edges run from one sector's elements to another's,
-    parameters left out) and the number of stocks of each sector with dynamics."""
+    parameters left out) and the number of stocks of each sector with dynamics (a stock
+    array, such as a chain of cohorts, counts once: it is written once)."""
     from ..stocks_flows import influence_graph
 
     sectors = element_sectors()
@@ -45,8 +46,10 @@ def sector_links(model: Model) -> tuple[pd.DataFrame, dict[str, int]]:
         if a and b and a != b:
             counts[(a, b)] = counts.get((a, b), 0) + 1
     stocks = {s: 0 for s in dict.fromkeys(sectors.values()) if s != "common"}
+    counted = set()
     for name, stock in model.stocks.items():
-        if not stock.hidden and sectors.get(name) in stocks:
+        if not stock.hidden and sectors.get(name) in stocks and (stock.array or name) not in counted:
+            counted.add(stock.array or name)
             stocks[sectors[name]] += 1
     links = pd.DataFrame([(a, b, n) for (a, b), n in sorted(counts.items())], columns=["source", "target", "links"])
     used = set(links["source"]) | set(links["target"])
