@@ -16,6 +16,8 @@ chip ceilings of the binding-constraint picture.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..stocks_flows import Model, maximum, minimum
 from .capacity import add_expanding_capacity
 from .parameters import declare
@@ -49,7 +51,7 @@ def add_cohort_dimension(m: Model) -> None:
                     inputs=["fleet_growth_2012", "chip_lifetime_years"])(_steady_state_share(k))
 
 
-def _steady_state_share(k: int):
+def _steady_state_share(k: int) -> Callable[[float, float], float]:
     def fleet_cohort_share_2012(fleet_growth_2012, chip_lifetime_years):
         """Share of the 2012 fleet in each cohort: the steady state of purchases growing at
         the 2012 rate for a long time (no start-up transient; :func:`cohort_weights`)."""
