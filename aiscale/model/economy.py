@@ -23,7 +23,8 @@ inference compute serving the economy, in effective FLOP (physical x algorithmic
 efficiency), over the compute one human-equivalent needs on the hardest task AI can do
 now. As in Davidson 2023 a task's runtime requirement sits at the same quantile as its
 training requirement, so runtime ~ training^elasticity (his runtime FLOP gap 10 over his
-FLOP gap 1e4: 1/4); the level at full automation is fitted to the labs' revenue (see
+FLOP gap 1e4: 1/4), up to full automation; its level at 2024's frontier (1e27 effective
+FLOP) is fitted to the labs' revenue and the full-automation level follows from it (see
 docs/peers.md). Capital accumulates from a fixed savings rate and depreciates; human
 labour and TFP grow at their historical rates; capital starts on its balanced-growth
 path, so 2012 has no start-up transient. GWP growth is read as Vensim's TREND over a
@@ -106,18 +107,33 @@ def _add_production(m: Model) -> None:
         return capital_usd * capital_depreciation_per_year
 
     @m.auxiliary("FLOP/s/worker", name="runtime_flop_per_s_per_worker",
-                 inputs=["inference_flop_per_s_per_worker", "runtime_requirement_elasticity",
-                         "full_automation_effective_flop", CAPABILITY])
-    def runtime_flop_per_s_per_worker(inference_flop_per_s_per_worker, runtime_requirement_elasticity,
-                                      full_automation_effective_flop, capability_flop):
+                 inputs=["reference_runtime_flop_per_s_per_worker", "runtime_reference_effective_flop",
+                         "runtime_requirement_elasticity", "full_automation_effective_flop", CAPABILITY])
+    def runtime_flop_per_s_per_worker(reference_runtime_flop_per_s_per_worker, runtime_reference_effective_flop,
+                                      runtime_requirement_elasticity, full_automation_effective_flop,
+                                      capability_flop):
         """Inference compute per human-equivalent on the hardest task AI can do now. As in
         Davidson 2023, a task's runtime requirement sits at the same quantile of its
         distribution as its training requirement, so runtime ~ training^elasticity (his
         runtime FLOP gap over his training FLOP gap, in orders of magnitude: 1/4 in his
-        best guess). The full requirement holds at full automation; easier tasks, done
-        earlier, need less."""
-        orders_below_full = maximum(log10(full_automation_effective_flop / capability_flop), 0.0)
-        return inference_flop_per_s_per_worker * 10.0 ** (-runtime_requirement_elasticity * orders_below_full)
+        best guess), up to full automation. The level is anchored where history pins it,
+        at ``runtime_reference_effective_flop`` (about 2024, the labs' revenue): a harder
+        full-automation requirement or another elasticity changes the future, not 2012-2025."""
+        orders_above_reference = log10(minimum(capability_flop, full_automation_effective_flop)
+                                       / runtime_reference_effective_flop)
+        return reference_runtime_flop_per_s_per_worker * 10.0 ** (runtime_requirement_elasticity
+                                                                  * orders_above_reference)
+
+    @m.auxiliary("FLOP/s/worker")
+    def full_automation_runtime_flop_per_s_per_worker(reference_runtime_flop_per_s_per_worker,
+                                                      runtime_reference_effective_flop,
+                                                      runtime_requirement_elasticity,
+                                                      full_automation_effective_flop):
+        """Runtime compute per human-equivalent at full automation: FTM's
+        full_automation_requirements_runtime (Davidson 2023), here implied by the level
+        history pins and the runtime curve."""
+        return reference_runtime_flop_per_s_per_worker * (
+            full_automation_effective_flop / runtime_reference_effective_flop) ** runtime_requirement_elasticity
 
     @m.auxiliary("worker")
     def ai_labour_workers(economic_inference_flop_per_s, algorithmic_efficiency, runtime_flop_per_s_per_worker):

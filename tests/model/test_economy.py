@@ -89,7 +89,7 @@ def test_more_automation_never_lowers_gwp(model, baseline):
     saturates the tasks it can do. Without a runtime gap: with one, a lower requirement
     also puts today's AI on harder tasks that need more runtime per human-equivalent."""
     raised = False
-    same_runtime = {"runtime_requirement_elasticity": 0.0, "inference_flop_per_s_per_worker": 1e16}
+    same_runtime = {"runtime_requirement_elasticity": 0.0, "reference_runtime_flop_per_s_per_worker": 1e16}
     for year in (2024, 2028, 2030):
         base = evaluate(model, year, baseline, change_params=same_runtime)
         more = evaluate(model, year, baseline, change_params={**same_runtime, "full_automation_effective_flop": 1e33})
@@ -195,6 +195,29 @@ def test_revenue_is_the_captured_value_of_ai_labour_at_its_marginal_product(mode
     # AI labour is still scarce in 2025: it earns the human wage
     assert s["ai_labour_marginal_product_usd_per_year"] == pytest.approx(s["wage_usd_per_year"])
     assert 5e3 < s["wage_usd_per_year"] < 5e4
+
+
+def test_runtime_level_is_anchored_where_history_pins_it(model, baseline):
+    """The runtime per human-equivalent is a parameter at 1e27 effective FLOP (about
+    2024, where the labs' revenue pins it): a harder or easier full-automation
+    requirement (the presets') leaves today's runtime alone and moves the full-automation
+    level, FTM's runtime requirement, along the runtime curve."""
+    p = baseline.parameters
+    for year in (2020, 2024, 2025):
+        base = evaluate(model, year, baseline)
+        for full in (1e33, 1e40):
+            other = evaluate(model, year, baseline, change_params={"full_automation_effective_flop": full})
+            assert other["runtime_flop_per_s_per_worker"] == pytest.approx(base["runtime_flop_per_s_per_worker"],
+                                                                           rel=1e-12)
+            assert other["full_automation_runtime_flop_per_s_per_worker"] == pytest.approx(
+                p["reference_runtime_flop_per_s_per_worker"] * (full / 1e27) ** p["runtime_requirement_elasticity"])
+    s = evaluate(model, 2024, baseline)
+    e = s["frontier_model_effective_compute_flop"]
+    assert s["runtime_flop_per_s_per_worker"] == pytest.approx(
+        p["reference_runtime_flop_per_s_per_worker"] * (e / 1e27) ** p["runtime_requirement_elasticity"])
+    # beyond full automation the runtime stays at its full-automation level
+    past = evaluate(model, 2024, baseline, change_state={"frontier_model_effective_compute_flop": 1e12})
+    assert past["runtime_flop_per_s_per_worker"] == pytest.approx(past["full_automation_runtime_flop_per_s_per_worker"])
 
 
 def test_revenue_needs_compute(model, baseline):
