@@ -3,11 +3,14 @@ the work AI does, and AI capex that leads revenue.
 
 Production (Davidson 2023's goods sector; Epoch's GATE, Erdil et al. 2025; the task
 framework of Acemoglu & Restrepo 2018). Output is a normalised CES of capital K and
-cognitive labour C, scaled by exogenous total factor productivity A:
+cognitive labour C in efficiency units, with labour-augmenting technology B:
 
-    Y = Y0 A [a_K (K/K0)^rho_K + (1 - a_K) (C/C0)^rho_K]^(1/rho_K)
+    Y = Y0 [a_K (K/K0)^rho_K + (1 - a_K) (B C/C0)^rho_K]^(1/rho_K)
 
 with a_K the capital share and 1 - a_K the labour share of 2012 (C0 = L0, no AI then).
+B grows at FTM's TFP growth over the labour share, so output grows as with FTM's
+Hicks-neutral TFP at 2012 shares, and the shares stay put on the balanced path for any
+rho_K (Uzawa 1961).
 Cognitive labour is a CES over a unit continuum of equally weighted tasks. A share a
 (``automation_fraction``) can be done by AI labour N as well as by humans L, one for
 one; the rest only by humans. Allocating both optimally gives every task the same input
@@ -66,13 +69,19 @@ def add_economy(m: Model) -> None:
 
 # ---------------------------------------------------------------------------- production
 def _add_production(m: Model) -> None:
-    m.stock("total_factor_productivity", 1.0, "dimensionless", inflows=["tfp_growth"], positive=True,
-            doc="Total factor productivity (1 in 2012), growing at its historical rate")
+    m.stock("labour_augmenting_technology", 1.0, "dimensionless", inflows=["technology_growth"], positive=True,
+            doc="Labour-augmenting (Harrod-neutral) technology, 1 in 2012: what a human-equivalent of "
+                "cognitive labour produces with today's know-how")
 
     @m.flow("1/year")
-    def tfp_growth(total_factor_productivity, tfp_growth_per_year):
-        """Exogenous growth of total factor productivity."""
-        return total_factor_productivity * tfp_growth_per_year
+    def technology_growth(labour_augmenting_technology, tfp_growth_per_year, labour_share_of_gwp):
+        """Exogenous technical progress, labour-augmenting: TFP growth g_A over the labour
+        share, the rate that gives the same output growth as Hicks-neutral TFP at the 2012
+        factor shares. Labour-augmenting, because only then is there a balanced growth path
+        with constant factor shares when capital and labour are not Cobb-Douglas (Uzawa
+        1961); Hicks-neutral TFP with rho != 0 would move the labour share every year
+        (with rho = -2, FTM's conservative value, from 0.52 in 2012 to 0.64 by 2025)."""
+        return labour_augmenting_technology * tfp_growth_per_year / labour_share_of_gwp
 
     m.stock("human_labour_workers", "labour_force_2012", "worker", inflows=["labour_force_growth"],
             positive=True, doc="World labour force")
@@ -84,8 +93,8 @@ def _add_production(m: Model) -> None:
 
     @m.auxiliary("1/year")
     def balanced_growth_2012_per_year(tfp_growth_per_year, labour_share_of_gwp, labour_force_growth_per_year):
-        """GWP growth on the balanced path without AI: g_A / labour share + g_L (output and
-        capital growing together, Cobb-Douglas approximation of the CES)."""
+        """GWP growth on the balanced path without AI: g_A / labour share + g_L, the growth of
+        labour in efficiency units (output and capital grow together, exactly for any CES)."""
         return tfp_growth_per_year / labour_share_of_gwp + labour_force_growth_per_year
 
     @m.auxiliary("USD")
@@ -165,23 +174,27 @@ def _add_production(m: Model) -> None:
 
     @m.auxiliary("dimensionless")
     def cognitive_share_of_gwp(capital_usd, capital_2012_usd, cognitive_labour_workers, labour_force_2012,
-                               labour_share_of_gwp, capital_labour_substitution):
+                               labour_augmenting_technology, labour_share_of_gwp, capital_labour_substitution):
         """Share of output paid to cognitive labour (human and AI): the labour share of 2012,
-        moving as cognitive labour grows faster or slower than capital."""
+        moving as cognitive labour in efficiency units grows faster or slower than capital
+        (constant on the balanced path without AI)."""
         rho = capital_labour_substitution
         capital_term = (1 - labour_share_of_gwp) * (capital_usd / capital_2012_usd) ** rho
-        labour_term = labour_share_of_gwp * (cognitive_labour_workers / labour_force_2012) ** rho
+        labour_term = labour_share_of_gwp * (
+            labour_augmenting_technology * cognitive_labour_workers / labour_force_2012) ** rho
         return labour_term / (capital_term + labour_term)
 
     @m.auxiliary("USD/year")
-    def gwp_usd_per_year(gwp_2012, total_factor_productivity, capital_usd, capital_2012_usd,
+    def gwp_usd_per_year(gwp_2012, labour_augmenting_technology, capital_usd, capital_2012_usd,
                          cognitive_labour_workers, labour_force_2012, labour_share_of_gwp,
                          capital_labour_substitution):
-        """Gross world product: TFP x normalised CES of capital and cognitive labour."""
+        """Gross world product: a normalised CES of capital and cognitive labour in
+        efficiency units (technology x human-equivalents)."""
         rho = capital_labour_substitution
-        return gwp_2012 * total_factor_productivity * (
+        return gwp_2012 * (
             (1 - labour_share_of_gwp) * (capital_usd / capital_2012_usd) ** rho
-            + labour_share_of_gwp * (cognitive_labour_workers / labour_force_2012) ** rho) ** (1 / rho)
+            + labour_share_of_gwp * (labour_augmenting_technology * cognitive_labour_workers
+                                     / labour_force_2012) ** rho) ** (1 / rho)
 
     @m.auxiliary("USD/year/worker")
     def output_per_cognitive_worker_usd_per_year(gwp_usd_per_year, cognitive_share_of_gwp,

@@ -63,6 +63,19 @@ def test_the_economy_starts_on_its_balanced_growth_path(baseline):
     assert g.max() - g.min() < 1e-3
 
 
+@pytest.mark.parametrize("rho", [-2.0, -0.4, -0.05])
+def test_labour_share_stays_put_before_ai_for_any_capital_labour_substitution(model, rho):
+    """Technology is labour-augmenting, so capital and labour in efficiency units grow
+    together and the labour share stays at its 2012 value until AI labour counts, whatever
+    rho (Uzawa 1961). With Hicks-neutral TFP, rho = -2 (FTM's conservative value) took it
+    from 0.52 to 0.64 by 2025."""
+    f = model.run(2012, 2021, parameters={"capital_labour_substitution": rho}).frame
+    share = f["cognitive_share_of_gwp"]
+    assert np.abs(share - share.iloc[0]).max() < 2e-3, share.describe()
+    capital_output = f["capital_usd"] / f["gwp_usd_per_year"]
+    assert capital_output.max() / capital_output.min() < 1.01
+
+
 def test_tasks_ces_gives_l_plus_n_while_ai_labour_is_scarce_and_saturates_after(model):
     cog, x_a, x_h = (fn(model, n) for n in ("cognitive_labour_workers", "automated_task_input_workers",
                                            "human_task_input_workers"))
