@@ -3,11 +3,14 @@ the work AI does, and AI capex that leads revenue.
 
 Production (Davidson 2023's goods sector; Epoch's GATE, Erdil et al. 2025; the task
 framework of Acemoglu & Restrepo 2018). Output is a normalised CES of capital K and
-cognitive labour C, scaled by exogenous total factor productivity A:
+cognitive labour C in efficiency units, with labour-augmenting technology B:
 
-    Y = Y0 A [a_K (K/K0)^rho_K + (1 - a_K) (C/C0)^rho_K]^(1/rho_K)
+    Y = Y0 [a_K (K/K0)^rho_K + (1 - a_K) (B C/C0)^rho_K]^(1/rho_K)
 
 with a_K the capital share and 1 - a_K the labour share of 2012 (C0 = L0, no AI then).
+B grows at FTM's TFP growth over the labour share, so output grows as with FTM's
+Hicks-neutral TFP at 2012 shares, and the shares stay put on the balanced path for any
+rho_K (Uzawa 1961).
 Cognitive labour is a CES over a unit continuum of equally weighted tasks. A share a
 (``automation_fraction``) can be done by AI labour N as well as by humans L, one for
 one; the rest only by humans. Allocating both optimally gives every task the same input
@@ -23,7 +26,8 @@ inference compute serving the economy, in effective FLOP (physical x algorithmic
 efficiency), over the compute one human-equivalent needs on the hardest task AI can do
 now. As in Davidson 2023 a task's runtime requirement sits at the same quantile as its
 training requirement, so runtime ~ training^elasticity (his runtime FLOP gap 10 over his
-FLOP gap 1e4: 1/4); the level at full automation is fitted to the labs' revenue (see
+FLOP gap 1e4: 1/4), up to full automation; its level at 2024's frontier (1e27 effective
+FLOP) is fitted to the labs' revenue and the full-automation level follows from it (see
 docs/peers.md). Capital accumulates from a fixed savings rate and depreciates; human
 labour and TFP grow at their historical rates; capital starts on its balanced-growth
 path, so 2012 has no start-up transient. GWP growth is read as Vensim's TREND over a
@@ -65,13 +69,19 @@ def add_economy(m: Model) -> None:
 
 # ---------------------------------------------------------------------------- production
 def _add_production(m: Model) -> None:
-    m.stock("total_factor_productivity", 1.0, "dimensionless", inflows=["tfp_growth"], positive=True,
-            doc="Total factor productivity (1 in 2012), growing at its historical rate")
+    m.stock("labour_augmenting_technology", 1.0, "dimensionless", inflows=["technology_growth"], positive=True,
+            doc="Labour-augmenting (Harrod-neutral) technology, 1 in 2012: what a human-equivalent of "
+                "cognitive labour produces with today's know-how")
 
     @m.flow("1/year")
-    def tfp_growth(total_factor_productivity, tfp_growth_per_year):
-        """Exogenous growth of total factor productivity."""
-        return total_factor_productivity * tfp_growth_per_year
+    def technology_growth(labour_augmenting_technology, tfp_growth_per_year, labour_share_of_gwp):
+        """Exogenous technical progress, labour-augmenting: TFP growth g_A over the labour
+        share, the rate that gives the same output growth as Hicks-neutral TFP at the 2012
+        factor shares. Labour-augmenting, because only then is there a balanced growth path
+        with constant factor shares when capital and labour are not Cobb-Douglas (Uzawa
+        1961); Hicks-neutral TFP with rho != 0 would move the labour share every year
+        (with rho = -2, FTM's conservative value, from 0.52 in 2012 to 0.64 by 2025)."""
+        return labour_augmenting_technology * tfp_growth_per_year / labour_share_of_gwp
 
     m.stock("human_labour_workers", "labour_force_2012", "worker", inflows=["labour_force_growth"],
             positive=True, doc="World labour force")
@@ -83,8 +93,8 @@ def _add_production(m: Model) -> None:
 
     @m.auxiliary("1/year")
     def balanced_growth_2012_per_year(tfp_growth_per_year, labour_share_of_gwp, labour_force_growth_per_year):
-        """GWP growth on the balanced path without AI: g_A / labour share + g_L (output and
-        capital growing together, Cobb-Douglas approximation of the CES)."""
+        """GWP growth on the balanced path without AI: g_A / labour share + g_L, the growth of
+        labour in efficiency units (output and capital grow together, exactly for any CES)."""
         return tfp_growth_per_year / labour_share_of_gwp + labour_force_growth_per_year
 
     @m.auxiliary("USD")
@@ -106,18 +116,33 @@ def _add_production(m: Model) -> None:
         return capital_usd * capital_depreciation_per_year
 
     @m.auxiliary("FLOP/s/worker", name="runtime_flop_per_s_per_worker",
-                 inputs=["inference_flop_per_s_per_worker", "runtime_requirement_elasticity",
-                         "full_automation_effective_flop", CAPABILITY])
-    def runtime_flop_per_s_per_worker(inference_flop_per_s_per_worker, runtime_requirement_elasticity,
-                                      full_automation_effective_flop, capability_flop):
+                 inputs=["reference_runtime_flop_per_s_per_worker", "runtime_reference_effective_flop",
+                         "runtime_requirement_elasticity", "full_automation_effective_flop", CAPABILITY])
+    def runtime_flop_per_s_per_worker(reference_runtime_flop_per_s_per_worker, runtime_reference_effective_flop,
+                                      runtime_requirement_elasticity, full_automation_effective_flop,
+                                      capability_flop):
         """Inference compute per human-equivalent on the hardest task AI can do now. As in
         Davidson 2023, a task's runtime requirement sits at the same quantile of its
         distribution as its training requirement, so runtime ~ training^elasticity (his
         runtime FLOP gap over his training FLOP gap, in orders of magnitude: 1/4 in his
-        best guess). The full requirement holds at full automation; easier tasks, done
-        earlier, need less."""
-        orders_below_full = maximum(log10(full_automation_effective_flop / capability_flop), 0.0)
-        return inference_flop_per_s_per_worker * 10.0 ** (-runtime_requirement_elasticity * orders_below_full)
+        best guess), up to full automation. The level is anchored where history pins it,
+        at ``runtime_reference_effective_flop`` (about 2024, the labs' revenue): a harder
+        full-automation requirement or another elasticity changes the future, not 2012-2025."""
+        orders_above_reference = log10(minimum(capability_flop, full_automation_effective_flop)
+                                       / runtime_reference_effective_flop)
+        return reference_runtime_flop_per_s_per_worker * 10.0 ** (runtime_requirement_elasticity
+                                                                  * orders_above_reference)
+
+    @m.auxiliary("FLOP/s/worker")
+    def full_automation_runtime_flop_per_s_per_worker(reference_runtime_flop_per_s_per_worker,
+                                                      runtime_reference_effective_flop,
+                                                      runtime_requirement_elasticity,
+                                                      full_automation_effective_flop):
+        """Runtime compute per human-equivalent at full automation: FTM's
+        full_automation_requirements_runtime (Davidson 2023), here implied by the level
+        history pins and the runtime curve."""
+        return reference_runtime_flop_per_s_per_worker * (
+            full_automation_effective_flop / runtime_reference_effective_flop) ** runtime_requirement_elasticity
 
     @m.auxiliary("worker")
     def ai_labour_workers(economic_inference_flop_per_s, algorithmic_efficiency, runtime_flop_per_s_per_worker):
@@ -149,23 +174,27 @@ def _add_production(m: Model) -> None:
 
     @m.auxiliary("dimensionless")
     def cognitive_share_of_gwp(capital_usd, capital_2012_usd, cognitive_labour_workers, labour_force_2012,
-                               labour_share_of_gwp, capital_labour_substitution):
+                               labour_augmenting_technology, labour_share_of_gwp, capital_labour_substitution):
         """Share of output paid to cognitive labour (human and AI): the labour share of 2012,
-        moving as cognitive labour grows faster or slower than capital."""
+        moving as cognitive labour in efficiency units grows faster or slower than capital
+        (constant on the balanced path without AI)."""
         rho = capital_labour_substitution
         capital_term = (1 - labour_share_of_gwp) * (capital_usd / capital_2012_usd) ** rho
-        labour_term = labour_share_of_gwp * (cognitive_labour_workers / labour_force_2012) ** rho
+        labour_term = labour_share_of_gwp * (
+            labour_augmenting_technology * cognitive_labour_workers / labour_force_2012) ** rho
         return labour_term / (capital_term + labour_term)
 
     @m.auxiliary("USD/year")
-    def gwp_usd_per_year(gwp_2012, total_factor_productivity, capital_usd, capital_2012_usd,
+    def gwp_usd_per_year(gwp_2012, labour_augmenting_technology, capital_usd, capital_2012_usd,
                          cognitive_labour_workers, labour_force_2012, labour_share_of_gwp,
                          capital_labour_substitution):
-        """Gross world product: TFP x normalised CES of capital and cognitive labour."""
+        """Gross world product: a normalised CES of capital and cognitive labour in
+        efficiency units (technology x human-equivalents)."""
         rho = capital_labour_substitution
-        return gwp_2012 * total_factor_productivity * (
+        return gwp_2012 * (
             (1 - labour_share_of_gwp) * (capital_usd / capital_2012_usd) ** rho
-            + labour_share_of_gwp * (cognitive_labour_workers / labour_force_2012) ** rho) ** (1 / rho)
+            + labour_share_of_gwp * (labour_augmenting_technology * cognitive_labour_workers
+                                     / labour_force_2012) ** rho) ** (1 / rho)
 
     @m.auxiliary("USD/year/worker")
     def output_per_cognitive_worker_usd_per_year(gwp_usd_per_year, cognitive_share_of_gwp,

@@ -69,9 +69,11 @@ def add_research(m: Model) -> None:
 
     m.auxiliary("1/year", name="algorithmic_progress_rate_per_year",
                 doc="d ln A / dt = g0 R^lambda (A / A0)^(-lambda / r) x ceiling penalty: semi-endogenous growth "
-                    "with diminishing returns near the software ceiling (Davidson 2023)",
+                    "with diminishing returns near the software ceiling, counted from 2022 algorithms as FTM "
+                    "quotes it (Davidson 2023)",
                 inputs=["algorithmic_progress_2012", "research_input", "research_parallelism", "algorithmic_efficiency",
-                        "algorithmic_efficiency_2012", "research_returns", "max_algorithmic_efficiency"],
+                        "algorithmic_efficiency_2012", "research_returns", "max_algorithmic_efficiency",
+                        "algorithmic_efficiency_2022"],
                 )(semi_endogenous_progress_rate)
 
     @m.flow("1/year")

@@ -239,7 +239,7 @@ def _add_hardware_frontier(m: Model, name: str, unit: str, initial: str, growth_
                 doc=f"Growth rate (e-folds/yr) of the {name} design frontier: semi-endogenous, with FTM's ceiling "
                     "penalty",
                 inputs=[growth_2012, "hardware_research_input", "research_parallelism", design, initial,
-                        "hardware_rnd_returns", ceiling])(semi_endogenous_progress_rate)
+                        "hardware_rnd_returns", ceiling, initial])(semi_endogenous_progress_rate)
     m.flow("1/year", name=f"{design}_progress", doc=f"Orders of magnitude per year the {name} design frontier "
            "gains on its ceiling", inputs=[design_rate])(lambda growth: growth / log(10.0))
     m.stock(name, f"{name}_at_start", unit, inflows=[f"{name}_improvement"], positive=True, doc=doc, source=source)

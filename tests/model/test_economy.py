@@ -63,6 +63,19 @@ def test_the_economy_starts_on_its_balanced_growth_path(baseline):
     assert g.max() - g.min() < 1e-3
 
 
+@pytest.mark.parametrize("rho", [-2.0, -0.4, -0.05])
+def test_labour_share_stays_put_before_ai_for_any_capital_labour_substitution(model, rho):
+    """Technology is labour-augmenting, so capital and labour in efficiency units grow
+    together and the labour share stays at its 2012 value until AI labour counts, whatever
+    rho (Uzawa 1961). With Hicks-neutral TFP, rho = -2 (FTM's conservative value) took it
+    from 0.52 to 0.64 by 2025."""
+    f = model.run(2012, 2021, parameters={"capital_labour_substitution": rho}).frame
+    share = f["cognitive_share_of_gwp"]
+    assert np.abs(share - share.iloc[0]).max() < 2e-3, share.describe()
+    capital_output = f["capital_usd"] / f["gwp_usd_per_year"]
+    assert capital_output.max() / capital_output.min() < 1.01
+
+
 def test_tasks_ces_gives_l_plus_n_while_ai_labour_is_scarce_and_saturates_after(model):
     cog, x_a, x_h = (fn(model, n) for n in ("cognitive_labour_workers", "automated_task_input_workers",
                                            "human_task_input_workers"))
@@ -89,7 +102,7 @@ def test_more_automation_never_lowers_gwp(model, baseline):
     saturates the tasks it can do. Without a runtime gap: with one, a lower requirement
     also puts today's AI on harder tasks that need more runtime per human-equivalent."""
     raised = False
-    same_runtime = {"runtime_requirement_elasticity": 0.0, "inference_flop_per_s_per_worker": 1e16}
+    same_runtime = {"runtime_requirement_elasticity": 0.0, "reference_runtime_flop_per_s_per_worker": 1e16}
     for year in (2024, 2028, 2030):
         base = evaluate(model, year, baseline, change_params=same_runtime)
         more = evaluate(model, year, baseline, change_params={**same_runtime, "full_automation_effective_flop": 1e33})
@@ -195,6 +208,29 @@ def test_revenue_is_the_captured_value_of_ai_labour_at_its_marginal_product(mode
     # AI labour is still scarce in 2025: it earns the human wage
     assert s["ai_labour_marginal_product_usd_per_year"] == pytest.approx(s["wage_usd_per_year"])
     assert 5e3 < s["wage_usd_per_year"] < 5e4
+
+
+def test_runtime_level_is_anchored_where_history_pins_it(model, baseline):
+    """The runtime per human-equivalent is a parameter at 1e27 effective FLOP (about
+    2024, where the labs' revenue pins it): a harder or easier full-automation
+    requirement (the presets') leaves today's runtime alone and moves the full-automation
+    level, FTM's runtime requirement, along the runtime curve."""
+    p = baseline.parameters
+    for year in (2020, 2024, 2025):
+        base = evaluate(model, year, baseline)
+        for full in (1e33, 1e40):
+            other = evaluate(model, year, baseline, change_params={"full_automation_effective_flop": full})
+            assert other["runtime_flop_per_s_per_worker"] == pytest.approx(base["runtime_flop_per_s_per_worker"],
+                                                                           rel=1e-12)
+            assert other["full_automation_runtime_flop_per_s_per_worker"] == pytest.approx(
+                p["reference_runtime_flop_per_s_per_worker"] * (full / 1e27) ** p["runtime_requirement_elasticity"])
+    s = evaluate(model, 2024, baseline)
+    e = s["frontier_model_effective_compute_flop"]
+    assert s["runtime_flop_per_s_per_worker"] == pytest.approx(
+        p["reference_runtime_flop_per_s_per_worker"] * (e / 1e27) ** p["runtime_requirement_elasticity"])
+    # beyond full automation the runtime stays at its full-automation level
+    past = evaluate(model, 2024, baseline, change_state={"frontier_model_effective_compute_flop": 1e12})
+    assert past["runtime_flop_per_s_per_worker"] == pytest.approx(past["full_automation_runtime_flop_per_s_per_worker"])
 
 
 def test_revenue_needs_compute(model, baseline):

@@ -39,6 +39,7 @@ def test_ceiling_penalty_is_one_at_the_start_and_zero_at_the_ceiling():
     assert ceiling_penalty(1.0, 1.0, 1e12) == pytest.approx(1.0)
     assert ceiling_penalty(1e12, 1.0, 1e12) == pytest.approx(0.0)
     assert ceiling_penalty(1e6, 1.0, 1e12) == pytest.approx(0.5)  # linear in orders of magnitude
+    assert ceiling_penalty(1e-3, 1.0, 1e12) == pytest.approx(1.0)  # below the reference: no penalty
 
 
 def test_semi_endogenous_growth_is_steady_at_returns_times_input_growth():
@@ -46,7 +47,7 @@ def test_semi_endogenous_growth_is_steady_at_returns_times_input_growth():
     d ln g / dt = lambda n - (lambda / r) g = 0 when g = r n (far below the ceiling)."""
     g0, r, lam, n = 0.3, 5.2, 0.7, 0.3 / 5.2
     t, ceiling = 10.0, 1e300
-    rate = semi_endogenous_progress_rate(g0, np.exp(n * t), lam, np.exp(g0 * t), 1.0, r, ceiling)
+    rate = semi_endogenous_progress_rate(g0, np.exp(n * t), lam, np.exp(g0 * t), 1.0, r, ceiling, 1.0)
     assert rate == pytest.approx(g0 * ceiling_penalty(np.exp(g0 * t), 1.0, ceiling), rel=1e-12)
 
 

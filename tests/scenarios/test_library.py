@@ -125,13 +125,22 @@ def test_fab_subsidies_raise_the_chip_ceiling(library_runs):
     assert (subsidised.loc[:2022.75, "max_run_flop_chips"] == base.loc[:2022.75, "max_run_flop_chips"]).all()
 
 
-@pytest.mark.parametrize("preset", ["ftm-best-guess", "conservative", "aggressive"])
-def test_presets_keep_the_history_the_calibration_pins(library_runs, preset):
-    """FTM's presets set forward-looking values; 2012-2025 moves by < 0.2 orders of
-    magnitude (measured: 0.01 / 0.13 / 0.08; 0.81 for conservative when it set FTM's
-    2.5-year hardware delay, which history pins at about a year)."""
-    base = library_runs["baseline"][1].frame.loc[2012:2025, "largest_training_run_flop"]
-    other = library_runs[preset][1].frame.loc[2012:2025, "largest_training_run_flop"]
-    assert np.abs(np.log10(other / base)).max() < 0.2
+@pytest.mark.parametrize("preset, run_ooms, revenue_ooms", [
+    ("ftm-best-guess", 0.05, 0.05), ("conservative", 0.2, 0.25), ("aggressive", 0.05, 0.1)])
+def test_presets_keep_the_history_the_calibration_pins(library_runs, preset, run_ooms, revenue_ooms):
+    """FTM's presets set forward-looking values; the 2012-2025 largest run and the labs'
+    2023-2025 revenue barely move (measured: runs 0.03 / 0.15 / 0.04 orders of magnitude,
+    revenue 0.03 / 0.19 / 0.05). Conservative moves most through FTM's parallelisation
+    penalty, which changes the pace of 2012-2024 algorithmic progress. Before the runtime
+    level was anchored at 2024's frontier, conservative's revenue moved by 1.0 order of
+    magnitude and aggressive's by 0.65; with FTM's 2.5-year hardware delay, which history
+    pins at about a year, conservative's run moved by 0.81."""
+    base = library_runs["baseline"][1].frame
+    other = library_runs[preset][1].frame
+    runs = np.log10(other.loc[2012:2025, "largest_training_run_flop"] / base.loc[2012:2025, "largest_training_run_flop"])
+    assert np.abs(runs).max() < run_ooms
+    revenue = np.log10(other.loc[2024:2026, "frontier_lab_revenue_usd_per_year"]
+                       / base.loc[2024:2026, "frontier_lab_revenue_usd_per_year"])
+    assert np.abs(revenue).max() < revenue_ooms
     assert "hardware_delay_years" not in library_runs[preset][0].parameters or (
         library_runs[preset][0].parameters["hardware_delay_years"] == 1.0)
