@@ -279,7 +279,8 @@ class Conditioning:
     def describe(self, history: str) -> str:
         if self.prior_only:
             return ("prior only: every uncertain parameter drawn from its prior range (three-point marginals "
-                    "through the Gaussian copula); NOT conditioned on history: no member is rejected")
+                    "through the Gaussian copula); NOT conditioned on history: no member is rejected for it (only "
+                    "draws inconsistent with the start, which the watchdog would stop at once, are replaced)")
         fitted = (f"the {len(self.fitted)} parameters fitted to history ({', '.join(self.fitted)}) drawn jointly "
                   f"from the calibration posterior ({self.posterior_draws} MCMC draws, aiscale/data/posterior.csv)"
                   if self.fitted else "no calibration posterior applies to this scenario's varied parameters")
@@ -352,9 +353,14 @@ def monte_carlo(scenario: str | Path | Scenario = "baseline", n: int = 1000, see
     marginals = scenario.uncertainty()
     check_memory(n, len(marginals), settings)
     cond, posterior = conditioning(scenario, marginals, prior_only, settings)
+    from ..model import DEFAULT_BLOWUP
+    from .matching import start_inconsistencies
+
+    model = scenario_model(scenario)
     kept_draws: list[dict[str, np.ndarray]] = []
     kept: list[dict[str, Any]] = []
     checked: list[dict[str, np.ndarray]] = []
+    culprits: list[np.ndarray] = []
     found, total, rate, chunks_so_far = 0, 0, 1.0, 0
     for round_ in range(MAX_ROUNDS):
         want = n - found
@@ -363,43 +369,53 @@ def monte_carlo(scenario: str | Path | Scenario = "baseline", n: int = 1000, see
         if size <= 0:
             break
         draws = draw(scenario, marginals, size, seed, round_, cond, posterior)
-        out = run_draws(scenario, draws, size, settings, chunk_size=chunk_size, scheduler=scheduler,
-                        workers=workers, retries=retries, progress=progress, runner=runner,
-                        first_chunk=chunks_so_far, first_run=total)
-        chunks_so_far += -(-size // chunk_size)
-        history = out["history"]
-        ok = np.ones(size, dtype=bool) if prior_only else history["plausible"]
-        take = np.flatnonzero(ok)[:want]
-        kept.append(select(out, take))
-        kept_draws.append({k: v[take] for k, v in draws.items()})
-        checked.append(history)
-        found += len(take)
+        # draws the model cannot start from are not run (they would stop at once)
+        culprit = start_inconsistencies(model, draws, settings.start, DEFAULT_BLOWUP)
+        culprits.append(culprit)
+        runs = np.flatnonzero(culprit == "")
+        draws = {k: v[runs] for k, v in draws.items()}
         total += size
-        rate = max(sum(int(h["plausible"].sum()) for h in checked) / total, 0.0)
+        if len(runs):
+            out = run_draws(scenario, draws, len(runs), settings, chunk_size=chunk_size, scheduler=scheduler,
+                            workers=workers, retries=retries, progress=progress, runner=runner,
+                            first_chunk=chunks_so_far, first_run=total - size)
+            chunks_so_far += -(-len(runs) // chunk_size)
+            history = out["history"]
+            ok = np.ones(len(runs), dtype=bool) if prior_only else history["plausible"]
+            take = np.flatnonzero(ok)[:want]
+            kept.append(select(out, take))
+            kept_draws.append({k: v[take] for k, v in draws.items()})
+            checked.append(history)
+            found += len(take)
+        rate = sum(len(h["plausible"]) if prior_only else int(h["plausible"].sum()) for h in checked) / total
         if found >= n:
             break
     if found == 0:
-        raise ValueError(f"none of {total:,} draws of scenario {scenario.name!r} matches 2012-2025 history "
-                         "within the tolerance: run it with --prior-only, or check its parameters")
+        raise ValueError(f"none of {total:,} draws of scenario {scenario.name!r} "
+                         + ("can start from the model's 2012 state" if prior_only else
+                            "matches 2012-2025 history within the tolerance: run it with --prior-only, or check "
+                            "its parameters"))
     out = concatenate(kept)
     draws = {k: np.concatenate([d[k] for d in kept_draws]) for k in kept_draws[0]}
     audit = {k: np.concatenate([h[k] for h in checked]) for k in checked[0]}
-    return assemble(scenario, draws, marginals, out, settings, seed, chunk_size,
-                    cond=cond, matching=_matching_summary(scenario, audit, total, found, n, cond, settings))
+    matching = _matching_summary(scenario, audit, total, found, n, cond, settings, np.concatenate(culprits))
+    return assemble(scenario, draws, marginals, out, settings, seed, chunk_size, cond=cond, matching=matching)
 
 
 def _matching_summary(scenario: Scenario, audit: Mapping[str, np.ndarray], total: int, found: int, n: int,
-                      cond: Conditioning, settings: Settings) -> dict[str, Any]:
-    """Attributes that say what the members are conditioned on and how many draws the
-    history check rejected, and why."""
-    from .matching import HistoryCheck, rejection_reasons
+                      cond: Conditioning, settings: Settings, culprits: np.ndarray) -> dict[str, Any]:
+    """Attributes that say what the members are conditioned on and how many draws were
+    rejected (inconsistent with the start, or failing the history check), and why."""
+    from .matching import HistoryCheck, rejection_reasons, start_summary
 
     history = HistoryCheck.make(scenario_model(scenario).plan.dynamic_names, _save_times(settings))
     rejected = ~audit["plausible"]
     reasons = rejection_reasons(audit["outside"][rejected], audit["stopped"][rejected], history.series)
+    inconsistent = int((culprits != "").sum())
     return {"conditioning": cond.describe(history.describe()), "prior_only": int(cond.prior_only),
             "posterior_parameters": ", ".join(cond.fitted), "draws_total": total,
-            "draws_rejected": int(rejected.sum()) if not cond.prior_only else 0,
+            "draws_rejected": inconsistent + (int(rejected.sum()) if not cond.prior_only else 0),
+            "draws_inconsistent_start": inconsistent, "start_inconsistencies": json.dumps(start_summary(culprits)),
             "draws_failing_history": int(rejected.sum()), "members_requested": n, "members": found,
             "rejection_reasons": json.dumps(reasons), "history_tolerance_sigmas": history.tolerance,
             "history_observations": len(history.observations),

@@ -98,7 +98,7 @@ def test_posterior_predictive_members_match_history_and_say_why_draws_were_rejec
     assert (reference["history_max_sigmas"].values <= reference.attrs["history_tolerance_sigmas"]).all()
     attrs = reference.attrs
     assert attrs["members"] == N and attrs["draws_total"] >= N and attrs["prior_only"] == 0
-    assert attrs["draws_rejected"] == attrs["draws_failing_history"]
+    assert attrs["draws_rejected"] == attrs["draws_failing_history"] + attrs["draws_inconsistent_start"]
     assert attrs["draws_total"] - attrs["draws_rejected"] >= N  # plausible draws beyond N are not kept
     reasons = json.loads(attrs["rejection_reasons"])
     assert sum(reasons.values()) >= attrs["draws_rejected"] and all(v > 0 for v in reasons.values())
@@ -277,3 +277,35 @@ def test_the_figures_show_the_evidence(reference):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_no_member_stops_at_the_start_draws_inconsistent_with_it_are_replaced_and_counted():
+    """Prior-only draws whose 2012 state the watchdog would stop at once (e.g. capex 30x
+    below what investors want of the draw's revenue) are not members: they are counted,
+    with the stock that makes them inconsistent, and replaced."""
+    import json
+
+    from aiscale.model import DEFAULT_BLOWUP
+    from aiscale.scenarios import load_scenario
+    from aiscale.scenarios.ensemble import conditioning, draw, scenario_model
+    from aiscale.scenarios.matching import start_inconsistencies
+    from aiscale.stocks_flows.ensemble import run_adaptive
+
+    n, settings = 300, Settings(stop=2030.0, method="rk4")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = monte_carlo("baseline", n, seed=3, settings=settings, prior_only=True, workers=1)
+    assert ds.sizes["run"] == n
+    assert not (ds["blowup_time"].values <= 2012.0 + 1e-9).any()
+    bad = ds.attrs["draws_inconsistent_start"]
+    assert bad > 0 and ds.attrs["draws_total"] >= n + bad and ds.attrs["draws_rejected"] == bad
+    assert json.loads(ds.attrs["start_inconsistencies"]) == {"ai_spending_usd_per_year": bad}
+    # the check is not vacuous: the draws it refuses stop at the first step, the others do not
+    scenario = load_scenario("baseline")
+    marginals = scenario.uncertainty()
+    cond, posterior = conditioning(scenario, marginals, True, settings)
+    draws = draw(scenario, marginals, n, 3, 0, cond, posterior)
+    model = scenario_model(scenario)
+    culprit = start_inconsistencies(model, draws, 2012.0, DEFAULT_BLOWUP)
+    r = run_adaptive(model, draws, 2012.0, 2013.0, rtol=1e-5, blowup=DEFAULT_BLOWUP)
+    np.testing.assert_array_equal(r["blowup_time"] == 2012.0, culprit != "")
