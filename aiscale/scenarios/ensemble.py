@@ -39,6 +39,7 @@ quantiles.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
@@ -82,6 +83,9 @@ class Settings:
     saveper: float = 0.25      # resolution of the output the metrics read
     series_step: float = 1.0   # resolution of the series kept in the dataset
     rtol: float = ADAPTIVE_RTOL
+    # rk45: a member that fails the history check is integrated only to the end of history
+    # (its results are NaN), the others go on from there, step for step as in one pass
+    match_history: bool = False
 
     def __post_init__(self) -> None:
         if self.stop <= self.start:
@@ -129,11 +133,17 @@ def run_chunk(scenario: Scenario, chunk: Chunk, settings: Settings) -> dict[str,
     history = HistoryCheck.make(model.plan.dynamic_names, _save_times(settings))
     outputs = list(dict.fromkeys([*INPUTS, *([CAPPED_RUN] if CAPPED_RUN in model.equations else []), *SERIES,
                                   *history.variables]))
+    checked: dict[str, np.ndarray] = {}
     if settings.method == "rk45":
         from ..stocks_flows.ensemble import run_adaptive
 
+        def screen(early: np.ndarray, values: dict[str, np.ndarray], stop: np.ndarray) -> np.ndarray:
+            checked.update(HistoryCheck.make(model.plan.dynamic_names, early).check(values, stop))
+            return checked["plausible"]
+
         r = run_adaptive(model, draws, settings.start, settings.stop, saveper=settings.saveper, rtol=settings.rtol,
-                         blowup=DEFAULT_BLOWUP, outputs=outputs)
+                         blowup=DEFAULT_BLOWUP, outputs=outputs, screen=screen if settings.match_history else None,
+                         screen_until=history.end, screen_outputs=history.variables)
         times, series, stop, blowup = r["times"], r["values"], r["stop_time"], r["blowup_time"]
     else:
         ds = model.run_ensemble(draws, settings.start, settings.stop, method=settings.method, dt=settings.dt,
@@ -142,15 +152,37 @@ def run_chunk(scenario: Scenario, chunk: Chunk, settings: Settings) -> dict[str,
         times = ds["time"].values
         series = {name: ds[name].values for name in outputs}
         stop, blowup = ds["stop_time"].values, ds["blowup_time"].values
-    metrics = compute_metrics(times, series, stop, blowup)
-    if settings.method == "rk45":
-        _metrics_to_the_stop(metrics, times, series, stop, blowup)
     every = int(round(settings.series_step / settings.saveper))
     keep = slice(None, None, every)
-    return {"metrics": metrics, "stop_time": stop, "blowup_time": blowup,
-            "series": {name: _finite(series[name][:, keep]) for name in SERIES},
-            "binding": binding_index(series)[:, keep], "times": times[keep],
-            "history": history.check(series, stop)}
+    if checked and not len(r["kept"]):  # no member of the chunk matches history
+        size = len(times[keep])
+        out = {"metrics": {m.key: np.empty(0) for m in METRICS}, "stop_time": np.empty(0),
+               "blowup_time": np.empty(0), "series": {name: np.empty((0, size)) for name in SERIES},
+               "binding": np.empty((0, size), dtype=np.int8), "times": times[keep]}
+    else:
+        metrics = compute_metrics(times, series, stop, blowup)
+        if settings.method == "rk45":
+            _metrics_to_the_stop(metrics, times, series, stop, blowup)
+        out = {"metrics": metrics, "stop_time": stop, "blowup_time": blowup,
+               "series": {name: _finite(series[name][:, keep]) for name in SERIES},
+               "binding": binding_index(series)[:, keep], "times": times[keep]}
+    if not checked:  # integrated in one pass: every member is here
+        return {**out, "history": history.check(series, stop)}
+    return {**_spread(out, r["kept"], chunk.size), "history": checked}
+
+
+def _spread(out: Mapping[str, Any], kept: np.ndarray, n: int) -> dict[str, Any]:
+    """Results of the members ``kept`` of ``n`` as results of all ``n``: the others
+    (which failed the history check and were not integrated further) NaN, binding 0."""
+    def spread(values: np.ndarray, fill: Any) -> np.ndarray:
+        full = np.full((n, *values.shape[1:]), fill, dtype=values.dtype)
+        full[kept] = values
+        return full
+
+    return {"metrics": {k: spread(v, np.nan) for k, v in out["metrics"].items()},
+            "stop_time": spread(out["stop_time"], np.nan), "blowup_time": spread(out["blowup_time"], np.nan),
+            "series": {k: spread(v, np.nan) for k, v in out["series"].items()},
+            "binding": spread(out["binding"], 0), "times": out["times"]}
 
 
 def _metrics_to_the_stop(metrics: dict[str, np.ndarray], times: np.ndarray, series: Mapping[str, np.ndarray],
@@ -357,6 +389,8 @@ def monte_carlo(scenario: str | Path | Scenario = "baseline", n: int = 1000, see
     from .matching import start_inconsistencies
 
     model = scenario_model(scenario)
+    if not prior_only:  # draws that fail the history check are integrated only to the end of history
+        settings = dataclasses.replace(settings, match_history=True)
     kept_draws: list[dict[str, np.ndarray]] = []
     kept: list[dict[str, Any]] = []
     checked: list[dict[str, np.ndarray]] = []

@@ -309,3 +309,34 @@ def test_no_member_stops_at_the_start_draws_inconsistent_with_it_are_replaced_an
     culprit = start_inconsistencies(model, draws, 2012.0, DEFAULT_BLOWUP)
     r = run_adaptive(model, draws, 2012.0, 2013.0, rtol=1e-5, blowup=DEFAULT_BLOWUP)
     np.testing.assert_array_equal(r["blowup_time"] == 2012.0, culprit != "")
+
+
+def test_draws_that_fail_history_stop_at_its_end_and_the_others_are_as_in_one_pass():
+    """Matching history, a chunk integrates every draw to the end of history only, and
+    goes on with the draws that match it: their results equal those of one pass, and
+    the history check of every draw is the one-pass check."""
+    import dataclasses
+
+    from aiscale.scenarios import load_scenario
+    from aiscale.scenarios.ensemble import conditioning, draw
+    from aiscale.scenarios.execution import Chunk
+
+    scenario = load_scenario("baseline")
+    marginals = scenario.uncertainty()
+    cond, posterior = conditioning(scenario, marginals, False, SHORT)
+    matched = draw(scenario, marginals, 30, 5, 0, cond, posterior)
+    prior = draw(scenario, marginals, 10, 5, 0, *conditioning(scenario, marginals, True, SHORT))  # most fail history
+    draws = {k: np.concatenate([matched[k], prior[k]]) for k in matched}
+    once = run_chunk(scenario, Chunk(0, 0, 40, draws), SHORT)
+    screened = run_chunk(scenario, Chunk(0, 0, 40, draws), dataclasses.replace(SHORT, match_history=True))
+    ok = once["history"]["plausible"]
+    assert ok.any() and (~ok).any()
+    for key, value in once["history"].items():
+        np.testing.assert_array_equal(screened["history"][key], value)
+    for key, value in once["metrics"].items():
+        np.testing.assert_array_equal(screened["metrics"][key][ok], value[ok])
+        assert np.isnan(screened["metrics"][key][~ok]).all()
+    for name, value in once["series"].items():
+        np.testing.assert_array_equal(screened["series"][name][ok], value[ok])
+    np.testing.assert_array_equal(screened["binding"][ok], once["binding"][ok])
+    np.testing.assert_array_equal(screened["stop_time"][ok], once["stop_time"][ok])
