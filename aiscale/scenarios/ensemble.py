@@ -351,10 +351,45 @@ def conditioning(scenario: Scenario, marginals: Mapping[str, Any], prior_only: b
 @lru_cache(maxsize=16)
 def _ranges(fingerprint: str, marginals: tuple, names: tuple[str, ...], start: float, saveper: float,
             rtol: float) -> dict[str, tuple[float, float]]:
-    """:func:`.matching.plausible_ranges` of a scenario's model, once per process."""
-    from .matching import plausible_ranges
+    """:func:`.matching.plausible_ranges` of a scenario's model, once per process, and
+    remembered on disk (a few seconds of one core each time otherwise): keyed on the
+    model's compiled equations and parameter values, the marginals, the settings, the
+    observations and the rules of the scan."""
+    from ..stocks_flows import atomic_write
+    from ..stocks_flows.compile import cache_dir
+    from . import matching
 
-    return plausible_ranges(_models[fingerprint], dict(marginals), names, start, saveper, rtol)
+    model = _models[fingerprint]
+    key = _ranges_key(model, marginals, names, start, saveper, rtol)
+    path = cache_dir("ranges") / f"{key}.json"
+    try:
+        known = json.loads(path.read_text())
+        return {name: (float(lo), float(hi)) for name, (lo, hi) in known.items()}
+    except (OSError, ValueError, TypeError):
+        pass
+    ranges = matching.plausible_ranges(model, dict(marginals), names, start, saveper, rtol)
+    try:
+        atomic_write(path, lambda p: Path(p).write_text(json.dumps(ranges)))
+    except OSError:  # a read-only cache costs only the time of scanning again
+        pass
+    return ranges
+
+
+def _ranges_key(model: Model, marginals: tuple, names: tuple[str, ...], start: float, saveper: float,
+                rtol: float) -> str:
+    import hashlib
+
+    from .. import __version__
+    from ..calibration.series import SERIES
+    from . import matching
+
+    kernel = model.plan.kernel
+    parts = [__version__, getattr(kernel.derivatives, "__module__", None) if kernel else None,
+             sorted((name, repr(p.value)) for name, p in model.parameters.items()), repr(marginals), names,
+             start, saveper, rtol, matching.RANGE_SIGMAS, matching.RANGE_GRID, matching.RANGE_BISECTIONS,
+             matching.TOLERANCE_SIGMAS, matching.observations().to_csv(),
+             sorted((k, s.variable, s.sigma, s.sampling) for k, s in SERIES.items())]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:24]
 
 
 def draw(scenario: Scenario, marginals: Mapping[str, Any], n: int, seed: int, round_: int,

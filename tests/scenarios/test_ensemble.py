@@ -340,3 +340,34 @@ def test_draws_that_fail_history_stop_at_its_end_and_the_others_are_as_in_one_pa
         np.testing.assert_array_equal(screened["series"][name][ok], value[ok])
     np.testing.assert_array_equal(screened["binding"][ok], once["binding"][ok])
     np.testing.assert_array_equal(screened["stop_time"][ok], once["stop_time"][ok])
+
+
+def test_plausible_ranges_are_remembered_on_disk_keyed_on_the_model(tmp_path, monkeypatch):
+    from aiscale.scenarios import ensemble, load_scenario, matching
+
+    calls = []
+
+    def scan(model, marginals, names, start, saveper, rtol):
+        calls.append(names)
+        return {name: (0.25, 0.75) for name in names}
+
+    scenario = load_scenario("baseline")
+    model = ensemble.scenario_model(scenario)
+    other = ensemble.scenario_model(load_scenario("pause"))
+    assert model.plan.kernel and other.plan.kernel  # compiled (or loaded) before the cache moves
+    monkeypatch.setenv("AISCALE_CACHE", str(tmp_path))
+    monkeypatch.setattr(matching, "plausible_ranges", scan)
+    marginals = tuple(sorted(scenario.uncertainty().items()))
+    names = ("ai_spending_2012", "reinvestment_ratio")
+    ensemble._ranges.cache_clear()
+    try:
+        first = ensemble._ranges(scenario.fingerprint, marginals, names, 2012.0, 0.25, 1e-5)
+        ensemble._ranges.cache_clear()  # a new process: read from disk, not scanned again
+        again = ensemble._ranges(scenario.fingerprint, marginals, names, 2012.0, 0.25, 1e-5)
+        assert first == again == {name: (0.25, 0.75) for name in names} and len(calls) == 1
+        assert len(list((tmp_path / "ranges").glob("*.json"))) == 1
+        key = ensemble._ranges_key(model, marginals, names, 2012.0, 0.25, 1e-5)
+        assert key != ensemble._ranges_key(model, marginals, names, 2012.0, 0.25, 1e-4)
+        assert key != ensemble._ranges_key(other, marginals, names, 2012.0, 0.25, 1e-5)
+    finally:
+        ensemble._ranges.cache_clear()
