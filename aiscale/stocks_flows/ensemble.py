@@ -133,18 +133,25 @@ from aiscale.stocks_flows.rk45 import A, B, C, E, P as PD  # scipy's RK45 tablea
 
 
 @njit(cache=True, error_model='numpy', nogil=True)
-def _rhs(t, z, P, is_log, y, dy, dz, V, one, positive_rows, log_max, log_rate, g, indicator=True):
+def _rhs(t, z, P, rows, y, dy, dz, V, one, positive_rows, log_max, log_rate, g, indicator=True):
     # d(solver variable)/dt of one member at (t, z); returns the blow-up indicator
-    # (when asked: only the ends of steps need it)
-    for i in range(z.shape[0]):
-        y[i, 0] = np.exp(z[i]) if is_log[i] else z[i]
+    # (when asked: only the ends of steps need it). rows: (log rows, linear rows); a
+    # loop over each, not one loop with a branch per row, halves this function's own cost.
+    log_rows, linear_rows = rows
+    for i in linear_rows:
+        y[i, 0] = z[i]
+    for i in log_rows:
+        y[i, 0] = np.exp(z[i])
     derivatives(t, y, P, dy, V, one)
     if indicator:
         blowup_indicator(y, dy, positive_rows, log_max, log_rate, g)
     else:
         g[0] = -1.0
-    for i in range(z.shape[0]):
-        v = dy[i, 0] / y[i, 0] if is_log[i] else dy[i, 0]
+    for i in linear_rows:
+        v = dy[i, 0]
+        dz[i] = 0.0 if v != v else min(max(v, -1e300), 1e300)
+    for i in log_rows:
+        v = dy[i, 0] / y[i, 0]
         dz[i] = 0.0 if v != v else min(max(v, -1e300), 1e300)
     return g[0]
 
@@ -177,6 +184,7 @@ def adaptive_members(t0, t1, t_pause, save_t, Y0, P, OUT, ATOL, log_rows, positi
     is_log = np.zeros(n, dtype=np.bool_)
     for r in log_rows:
         is_log[r] = True
+    rows = (log_rows, np.flatnonzero(~is_log))
     one = np.ones(1, dtype=np.bool_)
     y = np.empty((1, n)).T
     dy = np.empty((1, n)).T
@@ -195,7 +203,7 @@ def adaptive_members(t0, t1, t_pause, save_t, Y0, P, OUT, ATOL, log_rows, positi
             for i in range(n):
                 z[i] = np.log(Y0[i, m]) if is_log[i] else Y0[i, m]
             t = t0
-            g_old = _rhs(t, z, Pm, is_log, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
+            g_old = _rhs(t, z, Pm, rows, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
             total += 1
             s = 0
             while s < T and save_t[s] <= t0:
@@ -212,7 +220,7 @@ def adaptive_members(t0, t1, t_pause, save_t, Y0, P, OUT, ATOL, log_rows, positi
             for i in range(n):
                 z[i] = at_z[i, m]
             t, h, s, count, just_rejected = at_t[m], at_h[m], at_s[m], steps[m], at_flag[m]
-            g_old = _rhs(t, z, Pm, is_log, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
+            g_old = _rhs(t, z, Pm, rows, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
             total += 1
         b = 0
         while b < bps.shape[0] and bps[b] <= t:
@@ -231,7 +239,7 @@ def adaptive_members(t0, t1, t_pause, save_t, Y0, P, OUT, ATOL, log_rows, positi
                     for i in range(n):
                         zs[i] += a * K[j, i]
                 tt = t + C[st] * h
-                _rhs(min(tt, left), zs, Pm, is_log, y, dy, K[st], V, one, positive_rows, log_max, log_rate, g,
+                _rhs(min(tt, left), zs, Pm, rows, y, dy, K[st], V, one, positive_rows, log_max, log_rate, g,
                      False)
             for i in range(n):
                 z_new[i] = z[i]
@@ -243,7 +251,7 @@ def adaptive_members(t0, t1, t_pause, save_t, Y0, P, OUT, ATOL, log_rows, positi
             for i in range(n):
                 finite = finite and np.isfinite(z_new[i])
             t_new = seg_end if last else t + h
-            g_new = _rhs(min(t_new, left), z_new, Pm, is_log, y, dy, K[6], V, one, positive_rows, log_max,
+            g_new = _rhs(min(t_new, left), z_new, Pm, rows, y, dy, K[6], V, one, positive_rows, log_max,
                          log_rate, g)
             total += 6
             count += 1
@@ -288,7 +296,7 @@ def adaptive_members(t0, t1, t_pause, save_t, Y0, P, OUT, ATOL, log_rows, positi
                 h = min(h * factor, h_max)
                 if last and seg_end < t1:  # a breakpoint: the right-hand side changes here
                     b += 1
-                    g_old = _rhs(t, z, Pm, is_log, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
+                    g_old = _rhs(t, z, Pm, rows, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
                     total += 1
             else:
                 rejected[m] += 1
