@@ -113,7 +113,7 @@ def _ensemble_options(p: argparse.ArgumentParser, n: int, what: str = "members")
     p.add_argument("--seed", type=non_negative, default=0, help="random seed (default 0)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://HOST:8786 (default: local cores)")
     p.add_argument("--workers", type=count, help="local worker processes (default: one per core)")
-    p.add_argument("--chunk-size", type=count, default=500, help="members per chunk (default 500)")
+    p.add_argument("--chunk-size", type=count, default=200, help="members per chunk (default 200)")
     p.add_argument("--until", type=year, default=END_YEAR, help=f"last year (default {END_YEAR:g})")
     p.add_argument("--dt", type=positive_float,
                    help="integrate with fixed RK4 steps of DT years instead (faster, less accurate; must divide 0.25)")

@@ -62,7 +62,9 @@ from .scenario import Scenario, base_model, load_scenario
 SERIES = ("largest_training_run_flop", "effective_compute_flop", "automation_fraction",
           "gwp_growth_rate_per_year", "research_speedup", "ai_spending_usd_per_year")
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
-DEFAULT_CHUNK = 500  # members per chunk: small enough for memory, large enough to amortise a task
+# members per chunk: a chunk's fixed cost is about 10 ms against 0.6 s of work, and small
+# chunks keep every worker busy to the end
+DEFAULT_CHUNK = 200
 # The relative tolerance of each member's adaptive step: milestone years within 0.05 years
 # of an adaptive single run (rtol 1e-6) for 99% of members (benchmarks/bench_ensemble.py; 1e-4: 98.7%).
 ADAPTIVE_RTOL = 1e-5

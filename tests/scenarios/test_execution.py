@@ -26,3 +26,11 @@ def test_two_local_workers_run_two_chunks_at_once(tmp_path):
     met = execute(meet, chunks, (None, str(tmp_path), 20.0), workers=2)
     assert all(met)
     assert len({name.split("-")[1] for name in os.listdir(tmp_path)}) == 2
+
+
+def test_the_command_line_chunks_as_the_library_does():
+    from aiscale.cli import build_parser
+    from aiscale.scenarios.ensemble import DEFAULT_CHUNK
+
+    for verb in ("ensemble", "sensitivity"):
+        assert build_parser().parse_args([verb]).chunk_size == DEFAULT_CHUNK
