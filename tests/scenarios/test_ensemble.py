@@ -300,6 +300,12 @@ def test_no_member_stops_at_the_start_draws_inconsistent_with_it_are_replaced_an
     bad = ds.attrs["draws_inconsistent_start"]
     assert bad > 0 and ds.attrs["draws_total"] >= n + bad and ds.attrs["draws_rejected"] == bad
     assert json.loads(ds.attrs["start_inconsistencies"]) == {"ai_spending_usd_per_year": bad}
+    from aiscale.scenarios.commands import history_line
+
+    said = history_line(ds)
+    assert f"{bad} of {ds.attrs['draws_total']} draws are inconsistent with the 2012 start" in said
+    assert f"ai_spending_usd_per_year {bad}): replaced, not run" in said
+    assert f"of {n} members" in said  # the history check (not applied) counts the members kept
     # the check is not vacuous: the draws it refuses stop at the first step, the others do not
     scenario = load_scenario("baseline")
     marginals = scenario.uncertainty()
