@@ -356,7 +356,8 @@ def _ranges(fingerprint: str, marginals: tuple, names: tuple[str, ...], start: f
     """:func:`.matching.plausible_ranges` of a scenario's model, once per process, and
     remembered on disk (a few seconds of one core each time otherwise): keyed on the
     model's compiled equations and parameter values, the marginals, the settings, the
-    observations and the rules of the scan."""
+    observations, and the code of the scan, of the quantile functions and of the
+    integrator."""
     from ..stocks_flows import atomic_write
     from ..stocks_flows.compile import cache_dir
     from . import matching
@@ -385,8 +386,13 @@ def _ranges_key(model: Model, marginals: tuple, names: tuple[str, ...], start: f
     from ..calibration.series import SERIES
     from . import matching
 
+    from ..stocks_flows import ensemble as members
+    from . import distributions
+
     kernel = model.plan.kernel
-    parts = [__version__, getattr(kernel.derivatives, "__module__", None) if kernel else None,
+    # the code of the scan, of the marginals' quantile functions and of the integrator
+    code = [Path(m.__file__).read_text() for m in (matching, distributions, members)]
+    parts = [__version__, code, getattr(kernel.derivatives, "__module__", None) if kernel else None,
              sorted((name, repr(p.value)) for name, p in model.parameters.items()), repr(marginals), names,
              start, saveper, rtol, matching.RANGE_SIGMAS, matching.RANGE_GRID, matching.RANGE_BISECTIONS,
              matching.TOLERANCE_SIGMAS, matching.observations().to_csv(),
