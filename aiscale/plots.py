@@ -476,8 +476,10 @@ def ensemble_fan_chart(ds, title: str = "aiscale ensemble") -> plt.Figure:
     ax.set_axis_off()
     parts = ["Conditioned on: " + ds.attrs.get("conditioning", "(not recorded)")]
     if "draws_total" in ds.attrs:
-        parts.append(f"{int(ds.attrs['draws_total']):,} draws run, {int(ds.attrs['draws_failing_history']):,} "
-                     f"fail the history check" + (" (kept: prior only)" if prior else " (rejected)"))
+        parts.append(f"{int(ds.attrs['draws_total']):,} draws, {int(ds.attrs['draws_failing_history']):,} "
+                     f"fail the history check" + (" (kept: prior only)" if prior else " (rejected)")
+                     + (f", {int(ds.attrs['draws_inconsistent_start']):,} inconsistent with the start (replaced)"
+                        if int(ds.attrs.get("draws_inconsistent_start", 0)) else ""))
     ax.text(0, 1, "\n\n".join(textwrap.fill(p, 58) for p in parts), va="top", ha="left", fontsize=7.5,
             transform=ax.transAxes)
     _note(fig)

@@ -8,7 +8,7 @@ In one run:
 (a) the default ensemble: ``--members`` posterior-predictive members of the baseline,
     2012-2060, matched to history (draws that fail the history check are replaced), each
     member on its own adaptive RK45 step (rtol 1e-5), on every local core; wall time,
-    draws run and peak memory;
+    CPU time (this process and its workers), draws run and peak memory;
 (b) its accuracy: the milestone years of ``--reference`` members (spread over the
     ensemble) against ``aiscale.run`` with the same parameters (adaptive RK45, rtol
     1e-6): the share of members whose every milestone year agrees within 0.05 years
@@ -72,6 +72,12 @@ def effective_cores() -> float:
     return serial / parallel
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of its finished worker processes."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def peak_memory_gb() -> float:
     """The largest resident set so far of this process and of any finished child (GB)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -131,13 +137,13 @@ def main() -> None:
     monte_carlo(scenario, 50, seed=1, settings=Settings(start=START, stop=STOP, method="rk4"), workers=1,
                 prior_only=True)
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     ds = monte_carlo(scenario, n, seed=1, settings=Settings(start=START, stop=STOP))
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     draws = int(ds.attrs["draws_total"])
     say(f"(a) {n:,} posterior-predictive members, adaptive RK45 rtol {ds.attrs['rtol']:g}, {cores} workers: "
-        f"{fmt(wall)} ({draws:,} draws run, {int(ds.attrs['draws_rejected']):,} rejected by the history check; "
-        f"{fmt(wall / draws)} a draw); peak memory {peak_memory_gb():.2f} GB")
+        f"{fmt(wall)} wall, {fmt(cpu)} CPU ({draws:,} draws, {int(ds.attrs['draws_rejected']):,} rejected; "
+        f"{fmt(cpu / n)} of CPU a member kept); peak memory {peak_memory_gb():.2f} GB")
     share, compared, failures, worst = accuracy(ds, args.reference)
     say(f"(b) milestone years within {TOLERANCE_YEARS:g} years of aiscale.run (RK45 rtol 1e-6): {share:.1%} of "
         f"{compared} members compared (worst {worst:.3g} years); {failures} reference runs failed "

@@ -113,7 +113,7 @@ def _ensemble_options(p: argparse.ArgumentParser, n: int, what: str = "members")
     p.add_argument("--seed", type=non_negative, default=0, help="random seed (default 0)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://HOST:8786 (default: local cores)")
     p.add_argument("--workers", type=count, help="local worker processes (default: one per core)")
-    p.add_argument("--chunk-size", type=count, default=500, help="members per chunk (default 500)")
+    p.add_argument("--chunk-size", type=count, default=200, help="members per chunk (default 200)")
     p.add_argument("--until", type=year, default=END_YEAR, help=f"last year (default {END_YEAR:g})")
     p.add_argument("--dt", type=positive_float,
                    help="integrate with fixed RK4 steps of DT years instead (faster, less accurate; must divide 0.25)")
@@ -299,14 +299,22 @@ def history_line(ds) -> str:
     why = ", ".join([f"{BLOWUP_REASON} {reasons.get(BLOWUP_REASON, 0)}"]
                     + [f"{s} {reasons.get(f'{s} outside tolerance', 0)}" for s in series])
     total, failing = int(ds.attrs["draws_total"]), int(ds.attrs["draws_failing_history"])
+    inconsistent = int(ds.attrs.get("draws_inconsistent_start", 0))
+    culprits = json.loads(ds.attrs.get("start_inconsistencies", "{}"))
+    start = (f"\n  {inconsistent} of {total} draws are inconsistent with the {float(ds.attrs['start']):g} start "
+             f"(the watchdog would stop them at once: {', '.join(f'{k} {v}' for k, v in culprits.items())}): "
+             "replaced, not run") if inconsistent else ""
     if int(ds.attrs.get("prior_only", 0)):
-        return (f"history check (not applied): {failing} of {total} members ({failing / total:.0%}) do not match "
-                f"2012-2025 history\n  they fail (a member may fail several): {why}")
-    text = f"history matching: {total} draws run, {failing} rejected ({failing / total:.0%}), " \
+        members = ds.sizes["run"]
+        failing = int((ds["history_plausible"].values == 0).sum()) if "history_plausible" in ds else failing
+        return (f"history check (not applied): {failing} of {members} members ({failing / members:.0%}) do not match "
+                f"2012-2025 history\n  they fail (a member may fail several): {why}{start}")
+    rejected = failing + inconsistent
+    text = f"history matching: {total} draws, {rejected} rejected ({rejected / total:.0%}), " \
            f"{int(ds.attrs['members'])} kept"
     if int(ds.attrs["members"]) < int(ds.attrs["members_requested"]):
         text += f" (FEWER than the {int(ds.attrs['members_requested'])} asked for: the draws ran out)"
-    return text + f"\n  rejected because (a draw may fail several): {why}"
+    return text + f"\n  rejected because (a draw may fail several): {why}{start}"
 
 
 def sensitivity(args: argparse.Namespace, say: Callable[[str], None]) -> None:

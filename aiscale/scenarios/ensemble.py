@@ -39,6 +39,7 @@ quantiles.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
@@ -61,7 +62,9 @@ from .scenario import Scenario, base_model, load_scenario
 SERIES = ("largest_training_run_flop", "effective_compute_flop", "automation_fraction",
           "gwp_growth_rate_per_year", "research_speedup", "ai_spending_usd_per_year")
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
-DEFAULT_CHUNK = 500  # members per chunk: small enough for memory, large enough to amortise a task
+# members per chunk: a chunk's fixed cost is about 10 ms against 0.6 s of work, and small
+# chunks keep every worker busy to the end
+DEFAULT_CHUNK = 200
 # The relative tolerance of each member's adaptive step: milestone years within 0.05 years
 # of an adaptive single run (rtol 1e-6) for 99% of members (benchmarks/bench_ensemble.py; 1e-4: 98.7%).
 ADAPTIVE_RTOL = 1e-5
@@ -82,6 +85,9 @@ class Settings:
     saveper: float = 0.25      # resolution of the output the metrics read
     series_step: float = 1.0   # resolution of the series kept in the dataset
     rtol: float = ADAPTIVE_RTOL
+    # rk45: a member that fails the history check is integrated only to the end of history
+    # (its results are NaN), the others go on from there, step for step as in one pass
+    match_history: bool = False
 
     def __post_init__(self) -> None:
         if self.stop <= self.start:
@@ -129,11 +135,17 @@ def run_chunk(scenario: Scenario, chunk: Chunk, settings: Settings) -> dict[str,
     history = HistoryCheck.make(model.plan.dynamic_names, _save_times(settings))
     outputs = list(dict.fromkeys([*INPUTS, *([CAPPED_RUN] if CAPPED_RUN in model.equations else []), *SERIES,
                                   *history.variables]))
+    checked: dict[str, np.ndarray] = {}
     if settings.method == "rk45":
         from ..stocks_flows.ensemble import run_adaptive
 
+        def screen(early: np.ndarray, values: dict[str, np.ndarray], stop: np.ndarray) -> np.ndarray:
+            checked.update(HistoryCheck.make(model.plan.dynamic_names, early).check(values, stop))
+            return checked["plausible"]
+
         r = run_adaptive(model, draws, settings.start, settings.stop, saveper=settings.saveper, rtol=settings.rtol,
-                         blowup=DEFAULT_BLOWUP, outputs=outputs)
+                         blowup=DEFAULT_BLOWUP, outputs=outputs, screen=screen if settings.match_history else None,
+                         screen_until=history.end, screen_outputs=history.variables)
         times, series, stop, blowup = r["times"], r["values"], r["stop_time"], r["blowup_time"]
     else:
         ds = model.run_ensemble(draws, settings.start, settings.stop, method=settings.method, dt=settings.dt,
@@ -142,15 +154,37 @@ def run_chunk(scenario: Scenario, chunk: Chunk, settings: Settings) -> dict[str,
         times = ds["time"].values
         series = {name: ds[name].values for name in outputs}
         stop, blowup = ds["stop_time"].values, ds["blowup_time"].values
-    metrics = compute_metrics(times, series, stop, blowup)
-    if settings.method == "rk45":
-        _metrics_to_the_stop(metrics, times, series, stop, blowup)
     every = int(round(settings.series_step / settings.saveper))
     keep = slice(None, None, every)
-    return {"metrics": metrics, "stop_time": stop, "blowup_time": blowup,
-            "series": {name: _finite(series[name][:, keep]) for name in SERIES},
-            "binding": binding_index(series)[:, keep], "times": times[keep],
-            "history": history.check(series, stop)}
+    if checked and not len(r["kept"]):  # no member of the chunk matches history
+        size = len(times[keep])
+        out = {"metrics": {m.key: np.empty(0) for m in METRICS}, "stop_time": np.empty(0),
+               "blowup_time": np.empty(0), "series": {name: np.empty((0, size)) for name in SERIES},
+               "binding": np.empty((0, size), dtype=np.int8), "times": times[keep]}
+    else:
+        metrics = compute_metrics(times, series, stop, blowup)
+        if settings.method == "rk45":
+            _metrics_to_the_stop(metrics, times, series, stop, blowup)
+        out = {"metrics": metrics, "stop_time": stop, "blowup_time": blowup,
+               "series": {name: _finite(series[name][:, keep]) for name in SERIES},
+               "binding": binding_index(series)[:, keep], "times": times[keep]}
+    if not checked:  # integrated in one pass: every member is here
+        return {**out, "history": history.check(series, stop)}
+    return {**_spread(out, r["kept"], chunk.size), "history": checked}
+
+
+def _spread(out: Mapping[str, Any], kept: np.ndarray, n: int) -> dict[str, Any]:
+    """Results of the members ``kept`` of ``n`` as results of all ``n``: the others
+    (which failed the history check and were not integrated further) NaN, binding 0."""
+    def spread(values: np.ndarray, fill: Any) -> np.ndarray:
+        full = np.full((n, *values.shape[1:]), fill, dtype=values.dtype)
+        full[kept] = values
+        return full
+
+    return {"metrics": {k: spread(v, np.nan) for k, v in out["metrics"].items()},
+            "stop_time": spread(out["stop_time"], np.nan), "blowup_time": spread(out["blowup_time"], np.nan),
+            "series": {k: spread(v, np.nan) for k, v in out["series"].items()},
+            "binding": spread(out["binding"], 0), "times": out["times"]}
 
 
 def _metrics_to_the_stop(metrics: dict[str, np.ndarray], times: np.ndarray, series: Mapping[str, np.ndarray],
@@ -279,7 +313,8 @@ class Conditioning:
     def describe(self, history: str) -> str:
         if self.prior_only:
             return ("prior only: every uncertain parameter drawn from its prior range (three-point marginals "
-                    "through the Gaussian copula); NOT conditioned on history: no member is rejected")
+                    "through the Gaussian copula); NOT conditioned on history: no member is rejected for it (only "
+                    "draws inconsistent with the start, which the watchdog would stop at once, are replaced)")
         fitted = (f"the {len(self.fitted)} parameters fitted to history ({', '.join(self.fitted)}) drawn jointly "
                   f"from the calibration posterior ({self.posterior_draws} MCMC draws, aiscale/data/posterior.csv)"
                   if self.fitted else "no calibration posterior applies to this scenario's varied parameters")
@@ -318,10 +353,51 @@ def conditioning(scenario: Scenario, marginals: Mapping[str, Any], prior_only: b
 @lru_cache(maxsize=16)
 def _ranges(fingerprint: str, marginals: tuple, names: tuple[str, ...], start: float, saveper: float,
             rtol: float) -> dict[str, tuple[float, float]]:
-    """:func:`.matching.plausible_ranges` of a scenario's model, once per process."""
-    from .matching import plausible_ranges
+    """:func:`.matching.plausible_ranges` of a scenario's model, once per process, and
+    remembered on disk (a few seconds of one core each time otherwise): keyed on the
+    model's compiled equations and parameter values, the marginals, the settings, the
+    observations, and the code of the scan, of the quantile functions and of the
+    integrator."""
+    from ..stocks_flows import atomic_write
+    from ..stocks_flows.compile import cache_dir
+    from . import matching
 
-    return plausible_ranges(_models[fingerprint], dict(marginals), names, start, saveper, rtol)
+    model = _models[fingerprint]
+    key = _ranges_key(model, marginals, names, start, saveper, rtol)
+    path = cache_dir("ranges") / f"{key}.json"
+    try:
+        known = json.loads(path.read_text())
+        return {name: (float(lo), float(hi)) for name, (lo, hi) in known.items()}
+    except (OSError, ValueError, TypeError):
+        pass
+    ranges = matching.plausible_ranges(model, dict(marginals), names, start, saveper, rtol)
+    try:
+        atomic_write(path, lambda p: Path(p).write_text(json.dumps(ranges)))
+    except OSError:  # a read-only cache costs only the time of scanning again
+        pass
+    return ranges
+
+
+def _ranges_key(model: Model, marginals: tuple, names: tuple[str, ...], start: float, saveper: float,
+                rtol: float) -> str:
+    import hashlib
+
+    from .. import __version__
+    from ..calibration.series import SERIES
+    from . import matching
+
+    from ..stocks_flows import ensemble as members
+    from . import distributions
+
+    kernel = model.plan.kernel
+    # the code of the scan, of the marginals' quantile functions and of the integrator
+    code = [Path(m.__file__).read_text() for m in (matching, distributions, members)]
+    parts = [__version__, code, getattr(kernel.derivatives, "__module__", None) if kernel else None,
+             sorted((name, repr(p.value)) for name, p in model.parameters.items()), repr(marginals), names,
+             start, saveper, rtol, matching.RANGE_SIGMAS, matching.RANGE_GRID, matching.RANGE_BISECTIONS,
+             matching.TOLERANCE_SIGMAS, matching.observations().to_csv(),
+             sorted((k, s.variable, s.sigma, s.sampling) for k, s in SERIES.items())]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:24]
 
 
 def draw(scenario: Scenario, marginals: Mapping[str, Any], n: int, seed: int, round_: int,
@@ -352,9 +428,16 @@ def monte_carlo(scenario: str | Path | Scenario = "baseline", n: int = 1000, see
     marginals = scenario.uncertainty()
     check_memory(n, len(marginals), settings)
     cond, posterior = conditioning(scenario, marginals, prior_only, settings)
+    from ..model import DEFAULT_BLOWUP
+    from .matching import start_inconsistencies
+
+    model = scenario_model(scenario)
+    if not prior_only:  # draws that fail the history check are integrated only to the end of history
+        settings = dataclasses.replace(settings, match_history=True)
     kept_draws: list[dict[str, np.ndarray]] = []
     kept: list[dict[str, Any]] = []
     checked: list[dict[str, np.ndarray]] = []
+    culprits: list[np.ndarray] = []
     found, total, rate, chunks_so_far = 0, 0, 1.0, 0
     for round_ in range(MAX_ROUNDS):
         want = n - found
@@ -363,43 +446,53 @@ def monte_carlo(scenario: str | Path | Scenario = "baseline", n: int = 1000, see
         if size <= 0:
             break
         draws = draw(scenario, marginals, size, seed, round_, cond, posterior)
-        out = run_draws(scenario, draws, size, settings, chunk_size=chunk_size, scheduler=scheduler,
-                        workers=workers, retries=retries, progress=progress, runner=runner,
-                        first_chunk=chunks_so_far, first_run=total)
-        chunks_so_far += -(-size // chunk_size)
-        history = out["history"]
-        ok = np.ones(size, dtype=bool) if prior_only else history["plausible"]
-        take = np.flatnonzero(ok)[:want]
-        kept.append(select(out, take))
-        kept_draws.append({k: v[take] for k, v in draws.items()})
-        checked.append(history)
-        found += len(take)
+        # draws the model cannot start from are not run (they would stop at once)
+        culprit = start_inconsistencies(model, draws, settings.start, DEFAULT_BLOWUP)
+        culprits.append(culprit)
+        runs = np.flatnonzero(culprit == "")
+        draws = {k: v[runs] for k, v in draws.items()}
         total += size
-        rate = max(sum(int(h["plausible"].sum()) for h in checked) / total, 0.0)
+        if len(runs):
+            out = run_draws(scenario, draws, len(runs), settings, chunk_size=chunk_size, scheduler=scheduler,
+                            workers=workers, retries=retries, progress=progress, runner=runner,
+                            first_chunk=chunks_so_far, first_run=total - size)
+            chunks_so_far += -(-len(runs) // chunk_size)
+            history = out["history"]
+            ok = np.ones(len(runs), dtype=bool) if prior_only else history["plausible"]
+            take = np.flatnonzero(ok)[:want]
+            kept.append(select(out, take))
+            kept_draws.append({k: v[take] for k, v in draws.items()})
+            checked.append(history)
+            found += len(take)
+        rate = sum(len(h["plausible"]) if prior_only else int(h["plausible"].sum()) for h in checked) / total
         if found >= n:
             break
     if found == 0:
-        raise ValueError(f"none of {total:,} draws of scenario {scenario.name!r} matches 2012-2025 history "
-                         "within the tolerance: run it with --prior-only, or check its parameters")
+        raise ValueError(f"none of {total:,} draws of scenario {scenario.name!r} "
+                         + ("can start from the model's 2012 state" if prior_only else
+                            "matches 2012-2025 history within the tolerance: run it with --prior-only, or check "
+                            "its parameters"))
     out = concatenate(kept)
     draws = {k: np.concatenate([d[k] for d in kept_draws]) for k in kept_draws[0]}
     audit = {k: np.concatenate([h[k] for h in checked]) for k in checked[0]}
-    return assemble(scenario, draws, marginals, out, settings, seed, chunk_size,
-                    cond=cond, matching=_matching_summary(scenario, audit, total, found, n, cond, settings))
+    matching = _matching_summary(scenario, audit, total, found, n, cond, settings, np.concatenate(culprits))
+    return assemble(scenario, draws, marginals, out, settings, seed, chunk_size, cond=cond, matching=matching)
 
 
 def _matching_summary(scenario: Scenario, audit: Mapping[str, np.ndarray], total: int, found: int, n: int,
-                      cond: Conditioning, settings: Settings) -> dict[str, Any]:
-    """Attributes that say what the members are conditioned on and how many draws the
-    history check rejected, and why."""
-    from .matching import HistoryCheck, rejection_reasons
+                      cond: Conditioning, settings: Settings, culprits: np.ndarray) -> dict[str, Any]:
+    """Attributes that say what the members are conditioned on and how many draws were
+    rejected (inconsistent with the start, or failing the history check), and why."""
+    from .matching import HistoryCheck, rejection_reasons, start_summary
 
     history = HistoryCheck.make(scenario_model(scenario).plan.dynamic_names, _save_times(settings))
     rejected = ~audit["plausible"]
     reasons = rejection_reasons(audit["outside"][rejected], audit["stopped"][rejected], history.series)
+    inconsistent = int((culprits != "").sum())
     return {"conditioning": cond.describe(history.describe()), "prior_only": int(cond.prior_only),
             "posterior_parameters": ", ".join(cond.fitted), "draws_total": total,
-            "draws_rejected": int(rejected.sum()) if not cond.prior_only else 0,
+            "draws_rejected": inconsistent + (int(rejected.sum()) if not cond.prior_only else 0),
+            "draws_inconsistent_start": inconsistent, "start_inconsistencies": json.dumps(start_summary(culprits)),
             "draws_failing_history": int(rejected.sum()), "members_requested": n, "members": found,
             "rejection_reasons": json.dumps(reasons), "history_tolerance_sigmas": history.tolerance,
             "history_observations": len(history.observations),

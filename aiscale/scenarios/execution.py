@@ -120,7 +120,9 @@ def _run_local(function, chunks, args, workers, retries, done, results) -> None:
             pool = multiprocessing.get_context(context).Pool(workers, initializer=worker_started,
                                                              initargs=(os.getpid(),))
             try:
-                dask.compute(*tasks, scheduler="processes", num_workers=workers, pool=pool)
+                # chunksize=1: one chunk per submission (dask's default for processes batches
+                # six ready tasks into one submission, which runs them all on one worker)
+                dask.compute(*tasks, scheduler="processes", num_workers=workers, pool=pool, chunksize=1)
                 pool.close()
             except BaseException:  # a failure, Ctrl-C or SIGTERM: stop the workers now
                 pool.terminate()

@@ -130,6 +130,48 @@ class HistoryCheck:
                 "magnitude)")
 
 
+START_REASON = "inconsistent with the start"
+
+
+def start_inconsistencies(model, draws: Mapping[str, np.ndarray], start: float, blowup) -> np.ndarray:
+    """(N,) for each draw, the stock that makes its state at ``start`` one the model
+    cannot start from, or "" when it can. A draw is inconsistent with the start when
+    the ``blowup`` watchdog would stop it at once: a stock declared positive grows
+    faster than the watchdog's rate from the first instant (e.g. capex far below what
+    investors want of the draw's revenue: it jumps by 30x within months), a value passes
+    its bound, or a value is not finite. That is not a blow-up (nothing has happened
+    yet) but parameters that contradict the start's own data; such draws are not run."""
+    from ..stocks_flows.simulate import prepare
+
+    plan = model.plan
+    n = len(next(iter(draws.values()))) if draws else 1
+    params, n = prepare(model, dict(draws), n)
+    with np.errstate(all="ignore"):
+        y0, frozen = plan.initial_state(params, start, n)
+        ns = plan.evaluate(start, y0, params, frozen)
+        dy = np.broadcast_to(plan.derivatives(ns, y0), y0.shape)
+        g = blowup.indicator(ns, y0, dy, plan.positive)
+        bad = np.flatnonzero(~(g < 0))
+        out = np.full(n, "", dtype=object)
+        if not len(bad):
+            return out
+        y, d = y0[:, bad], dy[:, bad]
+        broken = ~np.isfinite(y) | ~np.isfinite(d)
+        size = np.log(np.abs(y) + 1e-300) - np.log(blowup.max_value)
+        rate = np.where(plan.positive[:, None], d / np.maximum(np.abs(y), 1e-300), -np.inf)
+        score = np.where(broken, np.inf, np.maximum(size, np.log(np.maximum(rate, 1e-300))
+                                                    - np.log(blowup.max_growth_rate or np.inf)))
+    names = np.array(plan.state_names, dtype=object)
+    out[bad] = names[np.argmax(score, axis=0)]
+    return out
+
+
+def start_summary(culprits: np.ndarray) -> dict[str, int]:
+    """How many draws each stock made inconsistent with the start."""
+    names, counts = np.unique(culprits[culprits != ""].astype(str), return_counts=True)
+    return {str(k): int(v) for k, v in zip(names, counts)}
+
+
 def rejection_reasons(outside: np.ndarray, stopped: np.ndarray, series: list[str]) -> dict[str, int]:
     """How many rejected members each reason applies to (a member may have several)."""
     out = {BLOWUP_REASON: int(stopped.sum())}

@@ -12,7 +12,7 @@ an adaptive single run of its parameters to the solver's tolerance.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -133,18 +133,25 @@ from aiscale.stocks_flows.rk45 import A, B, C, E, P as PD  # scipy's RK45 tablea
 
 
 @njit(cache=True, error_model='numpy', nogil=True)
-def _rhs(t, z, P, is_log, y, dy, dz, V, one, positive_rows, log_max, log_rate, g, indicator=True):
+def _rhs(t, z, P, rows, y, dy, dz, V, one, positive_rows, log_max, log_rate, g, indicator=True):
     # d(solver variable)/dt of one member at (t, z); returns the blow-up indicator
-    # (when asked: only the ends of steps need it)
-    for i in range(z.shape[0]):
-        y[i, 0] = np.exp(z[i]) if is_log[i] else z[i]
+    # (when asked: only the ends of steps need it). rows: (log rows, linear rows); a
+    # loop over each, not one loop with a branch per row, halves this function's own cost.
+    log_rows, linear_rows = rows
+    for i in linear_rows:
+        y[i, 0] = z[i]
+    for i in log_rows:
+        y[i, 0] = np.exp(z[i])
     derivatives(t, y, P, dy, V, one)
     if indicator:
         blowup_indicator(y, dy, positive_rows, log_max, log_rate, g)
     else:
         g[0] = -1.0
-    for i in range(z.shape[0]):
-        v = dy[i, 0] / y[i, 0] if is_log[i] else dy[i, 0]
+    for i in linear_rows:
+        v = dy[i, 0]
+        dz[i] = 0.0 if v != v else min(max(v, -1e300), 1e300)
+    for i in log_rows:
+        v = dy[i, 0] / y[i, 0]
         dz[i] = 0.0 if v != v else min(max(v, -1e300), 1e300)
     return g[0]
 
@@ -164,14 +171,20 @@ def _save(OUT, s, m, z, K, h, x, is_log):
 
 
 @njit(cache=True, error_model='numpy', nogil=True)
-def adaptive_members(t0, t1, save_t, Y0, P, OUT, ATOL, log_rows, positive_rows, log_max, log_rate, RTOL,
-                     h_max, bps, max_steps, stop_time, event_time, event_kind, steps, rejected):
-    # event_kind: 0 none, 1 blow-up (indicator crossed), 2 step size vanished, 3 too many steps
+def adaptive_members(t0, t1, t_pause, save_t, Y0, P, OUT, ATOL, log_rows, positive_rows, log_max, log_rate, RTOL,
+                     h_max, bps, max_steps, stop_time, event_time, event_kind, steps, rejected, at_t, at_z, at_h,
+                     at_s, at_flag):
+    # event_kind: 0 none, 1 blow-up (indicator crossed), 2 step size vanished, 3 too many steps.
+    # A member stops stepping at the first accepted step that reaches t_pause (< t1) and
+    # leaves its solver state in at_t, at_z, at_h, at_s (next saved time), at_flag (last
+    # step rejected); at_s = -1: start at t0, -2: done. A paused member goes on from
+    # there when called again, exactly as if it had not paused.
     n, N = Y0.shape
     T = save_t.shape[0]
     is_log = np.zeros(n, dtype=np.bool_)
     for r in log_rows:
         is_log[r] = True
+    rows = (log_rows, np.flatnonzero(~is_log))
     one = np.ones(1, dtype=np.bool_)
     y = np.empty((1, n)).T
     dy = np.empty((1, n)).T
@@ -183,27 +196,36 @@ def adaptive_members(t0, t1, save_t, Y0, P, OUT, ATOL, log_rows, positive_rows, 
     z_new = np.empty(n)
     total = 0
     for m in range(N):
+        if at_s[m] == -2:
+            continue
         Pm = P[:, m:m + 1]
-        for i in range(n):
-            z[i] = np.log(Y0[i, m]) if is_log[i] else Y0[i, m]
-        t = t0
-        g_old = _rhs(t, z, Pm, is_log, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
-        total += 1
-        s = 0
-        while s < T and save_t[s] <= t0:
+        if at_s[m] == -1:
             for i in range(n):
-                OUT[s, i, m] = Y0[i, m]
-            s += 1
-        stop_time[m] = t1
-        if g_old >= 0:
-            event_kind[m], event_time[m], stop_time[m] = 1, t0, t0
-        h = min(h_max, 0.01 * (t1 - t0))
+                z[i] = np.log(Y0[i, m]) if is_log[i] else Y0[i, m]
+            t = t0
+            g_old = _rhs(t, z, Pm, rows, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
+            total += 1
+            s = 0
+            while s < T and save_t[s] <= t0:
+                for i in range(n):
+                    OUT[s, i, m] = Y0[i, m]
+                s += 1
+            stop_time[m] = t1
+            if g_old >= 0:
+                event_kind[m], event_time[m], stop_time[m] = 1, t0, t0
+            h = min(h_max, 0.01 * (t1 - t0))
+            count = 0
+            just_rejected = False
+        else:  # where it paused: the same state, step and first stage as it had there
+            for i in range(n):
+                z[i] = at_z[i, m]
+            t, h, s, count, just_rejected = at_t[m], at_h[m], at_s[m], steps[m], at_flag[m]
+            g_old = _rhs(t, z, Pm, rows, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
+            total += 1
         b = 0
-        while b < bps.shape[0] and bps[b] <= t0:
+        while b < bps.shape[0] and bps[b] <= t:
             b += 1
-        count = 0
-        just_rejected = False
-        while event_kind[m] == 0 and t < t1:
+        while event_kind[m] == 0 and t < t1 and t < t_pause:
             seg_end = bps[b] if b < bps.shape[0] and bps[b] < t1 else t1
             last = False
             if t + h >= seg_end - 1e-12 * max(1.0, abs(seg_end)):
@@ -217,7 +239,7 @@ def adaptive_members(t0, t1, save_t, Y0, P, OUT, ATOL, log_rows, positive_rows, 
                     for i in range(n):
                         zs[i] += a * K[j, i]
                 tt = t + C[st] * h
-                _rhs(min(tt, left), zs, Pm, is_log, y, dy, K[st], V, one, positive_rows, log_max, log_rate, g,
+                _rhs(min(tt, left), zs, Pm, rows, y, dy, K[st], V, one, positive_rows, log_max, log_rate, g,
                      False)
             for i in range(n):
                 z_new[i] = z[i]
@@ -229,7 +251,7 @@ def adaptive_members(t0, t1, save_t, Y0, P, OUT, ATOL, log_rows, positive_rows, 
             for i in range(n):
                 finite = finite and np.isfinite(z_new[i])
             t_new = seg_end if last else t + h
-            g_new = _rhs(min(t_new, left), z_new, Pm, is_log, y, dy, K[6], V, one, positive_rows, log_max,
+            g_new = _rhs(min(t_new, left), z_new, Pm, rows, y, dy, K[6], V, one, positive_rows, log_max,
                          log_rate, g)
             total += 6
             count += 1
@@ -274,7 +296,7 @@ def adaptive_members(t0, t1, save_t, Y0, P, OUT, ATOL, log_rows, positive_rows, 
                 h = min(h * factor, h_max)
                 if last and seg_end < t1:  # a breakpoint: the right-hand side changes here
                     b += 1
-                    g_old = _rhs(t, z, Pm, is_log, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
+                    g_old = _rhs(t, z, Pm, rows, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
                     total += 1
             else:
                 rejected[m] += 1
@@ -285,6 +307,12 @@ def adaptive_members(t0, t1, save_t, Y0, P, OUT, ATOL, log_rows, positive_rows, 
             if count >= max_steps and event_kind[m] == 0 and t < t1:
                 event_kind[m], event_time[m], stop_time[m] = 3, t, t
         steps[m] = count
+        if event_kind[m] == 0 and t < t1:  # paused
+            for i in range(n):
+                at_z[i, m] = z[i]
+            at_t[m], at_h[m], at_s[m], at_flag[m] = t, h, s, just_rejected
+            continue
+        at_s[m] = -2
         for q in range(s, T):  # stopped early: hold the state where it stopped
             for i in range(n):
                 OUT[q, i, m] = np.exp(z[i]) if is_log[i] else z[i]
@@ -317,13 +345,21 @@ def adaptive_loop(model: Model) -> Any:
 def run_adaptive(model: Model, parameter_sets: pd.DataFrame | Mapping[str, Sequence[float]],
                  start: float, stop: float, *, saveper: float = 0.25, rtol: float = 1e-4,
                  max_step: float = 2.0, blowup: BlowUp | None = None, outputs: Sequence[str] = (),
-                 max_steps: int = 50_000, breakpoints: Sequence[float] = (), linear_rtol: float | None = None
-                 ) -> dict[str, Any]:
+                 max_steps: int = 50_000, breakpoints: Sequence[float] = (), linear_rtol: float | None = None,
+                 screen: Callable[[np.ndarray, dict[str, np.ndarray], np.ndarray], np.ndarray] | None = None,
+                 screen_until: float | None = None, screen_outputs: Sequence[str] = ()) -> dict[str, Any]:
     """Every row of ``parameter_sets`` integrated on its own adaptive step (RK45 with
     relative tolerance ``rtol``, positive stocks in log space, absolute tolerances as a
     single run's), in compiled code: ``times`` (T,), each of ``outputs`` as (N, T),
     ``stop_time`` and ``blowup_time`` (N,; NaN: ran through), ``steps`` (N,) and
-    ``events``. A member that blows up is held at its state at the blow-up."""
+    ``events``. A member that blows up is held at its state at the blow-up.
+
+    ``screen``: every member is first integrated only until ``screen_until`` (its
+    first step that reaches it); ``screen(times, values, stop_time)`` gets the saved
+    times up to then and ``screen_outputs`` over them (N, k), and returns which members
+    go on (bool, (N,)). Those continue from where they paused, step for step as a single
+    pass would take them (the same solver state, step size and saved points), and only
+    they are returned (``kept``: their indices; the per-member results are theirs)."""
     from .integrate import save_times
     from .simulate import evaluate_outputs, prepare
 
@@ -355,15 +391,48 @@ def run_adaptive(model: Model, parameter_sets: pd.DataFrame | Mapping[str, Seque
     log_max, log_rate = blowup._log_bounds
     stop_time, event_time = np.empty(n), np.full(n, np.nan)
     kind, steps, rejected = (np.zeros(n, dtype=np.int64) for _ in range(3))
-    nfev = loop(float(start), float(stop), times, np.ascontiguousarray(y0), P, out, np.ascontiguousarray(atol),
-                positive.astype(np.int64), positive.astype(np.int64), float(log_max),
+    at = {"t": np.empty(n), "z": np.empty((len(plan.state_names), n)), "h": np.empty(n),
+          "s": np.full(n, -1, dtype=np.int64), "flag": np.zeros(n, dtype=np.bool_)}
+    y0, atol = np.ascontiguousarray(y0), np.ascontiguousarray(atol)
+    settings = (positive.astype(np.int64), positive.astype(np.int64), float(log_max),
                 np.nan if log_rate is None else float(log_rate), rtols, float(max_step),
-                np.array(sorted(bps), dtype=float), int(max_steps), stop_time, event_time, kind, steps, rejected)
+                np.array(sorted(bps), dtype=float), int(max_steps))
+
+    def integrate(until: float) -> int:  # (the members' arrays as they are bound when called)
+        return loop(float(start), float(stop), float(until), times, y0, P, out, atol, *settings, stop_time,
+                    event_time, kind, steps, rejected, at["t"], at["z"], at["h"], at["s"], at["flag"])
+
+    kept = np.arange(n)
+    screening = screen is not None and screen_until is not None and start < screen_until < stop
+    if screening:
+        nfev = integrate(screen_until)
+        k = int(np.searchsorted(times, screen_until, side="right"))  # saved by every member by now
+        early = list(dict.fromkeys(screen_outputs))
+        values = evaluate_outputs(model, times[:k], out[:k], params, frozen, early,
+                                  kernel.capture(times[:k], out[:k], P, early))
+        go_on = np.asarray(screen(times[:k], {name: np.ascontiguousarray(v.T) for name, v in values.items()},
+                                  stop_time.copy()), dtype=bool)
+        kept = np.flatnonzero(go_on)
+        n = len(kept)
+        params, frozen = _members(params, kept), _members(frozen, kept)
+        P, out, atol = np.asfortranarray(P[:, kept]), np.ascontiguousarray(out[:, :, kept]), atol[:, kept].copy()
+        stop_time, event_time, kind, steps, rejected = (a[kept].copy() for a in (stop_time, event_time, kind, steps,
+                                                                                  rejected))
+        at = {key: np.ascontiguousarray(v[..., kept]) for key, v in at.items()}
+        y0 = np.ascontiguousarray(y0[:, kept])
+        nfev += integrate(stop)
+    else:
+        nfev = integrate(stop)
     names = list(dict.fromkeys(outputs))
     captured = kernel.capture(times, out, P, names)
     values = evaluate_outputs(model, times, out, params, frozen, names, captured)
-    events = [Event(EVENT_KINDS[k][0], float(event_time[m]), EVENT_KINDS[k][0], int(m), EVENT_KINDS[k][1])
+    events = [Event(EVENT_KINDS[k][0], float(event_time[m]), EVENT_KINDS[k][0], int(kept[m]), EVENT_KINDS[k][1])
               for m, k in enumerate(kind) if k]
     return {"times": times, "values": {name: np.ascontiguousarray(v.T) for name, v in values.items()},
             "stop_time": stop_time, "blowup_time": event_time, "steps": steps, "rejected": rejected, "nfev": int(nfev),
-            "events": events}
+            "events": events, "kept": kept}
+
+
+def _members(values: Mapping[str, Any], keep: np.ndarray) -> dict[str, Any]:
+    """Per-member values (last axis: members) of the members ``keep``; scalars as they are."""
+    return {k: np.asarray(v)[..., keep] if np.ndim(v) else v for k, v in values.items()}

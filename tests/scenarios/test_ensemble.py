@@ -98,7 +98,7 @@ def test_posterior_predictive_members_match_history_and_say_why_draws_were_rejec
     assert (reference["history_max_sigmas"].values <= reference.attrs["history_tolerance_sigmas"]).all()
     attrs = reference.attrs
     assert attrs["members"] == N and attrs["draws_total"] >= N and attrs["prior_only"] == 0
-    assert attrs["draws_rejected"] == attrs["draws_failing_history"]
+    assert attrs["draws_rejected"] == attrs["draws_failing_history"] + attrs["draws_inconsistent_start"]
     assert attrs["draws_total"] - attrs["draws_rejected"] >= N  # plausible draws beyond N are not kept
     reasons = json.loads(attrs["rejection_reasons"])
     assert sum(reasons.values()) >= attrs["draws_rejected"] and all(v > 0 for v in reasons.values())
@@ -277,3 +277,103 @@ def test_the_figures_show_the_evidence(reference):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_no_member_stops_at_the_start_draws_inconsistent_with_it_are_replaced_and_counted():
+    """Prior-only draws whose 2012 state the watchdog would stop at once (e.g. capex 30x
+    below what investors want of the draw's revenue) are not members: they are counted,
+    with the stock that makes them inconsistent, and replaced."""
+    import json
+
+    from aiscale.model import DEFAULT_BLOWUP
+    from aiscale.scenarios import load_scenario
+    from aiscale.scenarios.ensemble import conditioning, draw, scenario_model
+    from aiscale.scenarios.matching import start_inconsistencies
+    from aiscale.stocks_flows.ensemble import run_adaptive
+
+    n, settings = 300, Settings(stop=2030.0, method="rk4")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = monte_carlo("baseline", n, seed=3, settings=settings, prior_only=True, workers=1)
+    assert ds.sizes["run"] == n
+    assert not (ds["blowup_time"].values <= 2012.0 + 1e-9).any()
+    bad = ds.attrs["draws_inconsistent_start"]
+    assert bad > 0 and ds.attrs["draws_total"] >= n + bad and ds.attrs["draws_rejected"] == bad
+    assert json.loads(ds.attrs["start_inconsistencies"]) == {"ai_spending_usd_per_year": bad}
+    from aiscale.scenarios.commands import history_line
+
+    said = history_line(ds)
+    assert f"{bad} of {ds.attrs['draws_total']} draws are inconsistent with the 2012 start" in said
+    assert f"ai_spending_usd_per_year {bad}): replaced, not run" in said
+    assert f"of {n} members" in said  # the history check (not applied) counts the members kept
+    # the check is not vacuous: the draws it refuses stop at the first step, the others do not
+    scenario = load_scenario("baseline")
+    marginals = scenario.uncertainty()
+    cond, posterior = conditioning(scenario, marginals, True, settings)
+    draws = draw(scenario, marginals, n, 3, 0, cond, posterior)
+    model = scenario_model(scenario)
+    culprit = start_inconsistencies(model, draws, 2012.0, DEFAULT_BLOWUP)
+    r = run_adaptive(model, draws, 2012.0, 2013.0, rtol=1e-5, blowup=DEFAULT_BLOWUP)
+    np.testing.assert_array_equal(r["blowup_time"] == 2012.0, culprit != "")
+
+
+def test_draws_that_fail_history_stop_at_its_end_and_the_others_are_as_in_one_pass():
+    """Matching history, a chunk integrates every draw to the end of history only, and
+    goes on with the draws that match it: their results equal those of one pass, and
+    the history check of every draw is the one-pass check."""
+    import dataclasses
+
+    from aiscale.scenarios import load_scenario
+    from aiscale.scenarios.ensemble import conditioning, draw
+    from aiscale.scenarios.execution import Chunk
+
+    scenario = load_scenario("baseline")
+    marginals = scenario.uncertainty()
+    cond, posterior = conditioning(scenario, marginals, False, SHORT)
+    matched = draw(scenario, marginals, 30, 5, 0, cond, posterior)
+    prior = draw(scenario, marginals, 10, 5, 0, *conditioning(scenario, marginals, True, SHORT))  # most fail history
+    draws = {k: np.concatenate([matched[k], prior[k]]) for k in matched}
+    once = run_chunk(scenario, Chunk(0, 0, 40, draws), SHORT)
+    screened = run_chunk(scenario, Chunk(0, 0, 40, draws), dataclasses.replace(SHORT, match_history=True))
+    ok = once["history"]["plausible"]
+    assert ok.any() and (~ok).any()
+    for key, value in once["history"].items():
+        np.testing.assert_array_equal(screened["history"][key], value)
+    for key, value in once["metrics"].items():
+        np.testing.assert_array_equal(screened["metrics"][key][ok], value[ok])
+        assert np.isnan(screened["metrics"][key][~ok]).all()
+    for name, value in once["series"].items():
+        np.testing.assert_array_equal(screened["series"][name][ok], value[ok])
+    np.testing.assert_array_equal(screened["binding"][ok], once["binding"][ok])
+    np.testing.assert_array_equal(screened["stop_time"][ok], once["stop_time"][ok])
+
+
+def test_plausible_ranges_are_remembered_on_disk_keyed_on_the_model(tmp_path, monkeypatch):
+    from aiscale.scenarios import ensemble, load_scenario, matching
+
+    calls = []
+
+    def scan(model, marginals, names, start, saveper, rtol):
+        calls.append(names)
+        return {name: (0.25, 0.75) for name in names}
+
+    scenario = load_scenario("baseline")
+    model = ensemble.scenario_model(scenario)
+    other = ensemble.scenario_model(load_scenario("pause"))
+    assert model.plan.kernel and other.plan.kernel  # compiled (or loaded) before the cache moves
+    monkeypatch.setenv("AISCALE_CACHE", str(tmp_path))
+    monkeypatch.setattr(matching, "plausible_ranges", scan)
+    marginals = tuple(sorted(scenario.uncertainty().items()))
+    names = ("ai_spending_2012", "reinvestment_ratio")
+    ensemble._ranges.cache_clear()
+    try:
+        first = ensemble._ranges(scenario.fingerprint, marginals, names, 2012.0, 0.25, 1e-5)
+        ensemble._ranges.cache_clear()  # a new process: read from disk, not scanned again
+        again = ensemble._ranges(scenario.fingerprint, marginals, names, 2012.0, 0.25, 1e-5)
+        assert first == again == {name: (0.25, 0.75) for name in names} and len(calls) == 1
+        assert len(list((tmp_path / "ranges").glob("*.json"))) == 1
+        key = ensemble._ranges_key(model, marginals, names, 2012.0, 0.25, 1e-5)
+        assert key != ensemble._ranges_key(model, marginals, names, 2012.0, 0.25, 1e-4)
+        assert key != ensemble._ranges_key(other, marginals, names, 2012.0, 0.25, 1e-5)
+    finally:
+        ensemble._ranges.cache_clear()

@@ -86,6 +86,35 @@ def test_adaptive_members_equal_adaptive_single_runs(jit):
     np.testing.assert_array_equal(alone["values"]["infectious"][0], r["values"]["infectious"][5])
 
 
+def test_screened_members_go_on_exactly_as_in_one_pass(jit):
+    """Members integrated to a screening time, screened, and the kept ones continued
+    from where they paused: the same steps and values, bit for bit, as one pass; the
+    screen sees every member's values up to then."""
+    from aiscale.stocks_flows.ensemble import run_adaptive
+
+    m = sir()
+    rng = np.random.default_rng(4)
+    sets = {"contact_infectivity": rng.uniform(0.1, 1.0, 30), "duration": rng.uniform(2, 10, 30)}
+    names = ["infectious", "recovered", "succumbing"]
+    whole = run_adaptive(m, sets, 0, 40, saveper=0.5, rtol=1e-6, outputs=names)
+    seen = {}
+
+    def screen(times, values, stop):
+        seen.update(times=times, values=values)
+        return values["infectious"][:, -1] > np.median(values["infectious"][:, -1])
+
+    part = run_adaptive(m, sets, 0, 40, saveper=0.5, rtol=1e-6, outputs=names, screen=screen, screen_until=12.3,
+                        screen_outputs=["infectious"])
+    assert seen["times"][-1] == 12.0 and seen["values"]["infectious"].shape == (30, 25)
+    np.testing.assert_array_equal(seen["values"]["infectious"], whole["values"]["infectious"][:, :25])
+    kept = part["kept"]
+    assert len(kept) == 15 and (whole["steps"] > 20).all()
+    for key in ("steps", "rejected", "stop_time"):
+        np.testing.assert_array_equal(part[key], whole[key][kept])
+    for name in names:
+        np.testing.assert_array_equal(part["values"][name], whole["values"][name][kept])
+
+
 def test_adaptive_members_stop_at_a_blowup_with_finite_values(jit):
     from aiscale.stocks_flows.ensemble import run_adaptive
 
