@@ -119,7 +119,9 @@ def sobol_analysis(evaluate: Callable[[dict[str, np.ndarray]], np.ndarray], marg
     problem = _problem(names)
     u = design.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
     y = np.asarray(evaluate(uniform_to_draws(u, names, marginals)), dtype=float)
-    si = analyze.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed,
+    # SALib's Sobol analysis seeds its bootstrap only for a truthy seed: 0 (the CLI's
+    # default) would leave the intervals random, so it gets seed + 1
+    si = analyze.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed + 1,
                          num_resamples=BOOTSTRAP_RESAMPLES)
     table = pd.DataFrame({"S1": si["S1"], "S1_conf": si["S1_conf"], "ST": si["ST"], "ST_conf": si["ST_conf"]},
                          index=pd.Index(names, name="parameter"))
