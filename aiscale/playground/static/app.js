@@ -311,7 +311,7 @@
                            el("b", {"data-series": i})));
       if (m.role === "history")
         c.legend.append(el("span", {class: "item", title: "Epoch AI, Notable AI Models: the largest run of each year"},
-                           el("i", {class: "dot"}), "record (Epoch AI)", " ", el("b", {"data-series": i})));
+                           el("i", {class: "dot"}), "largest of each year (Epoch AI)", " ", el("b", {"data-series": i})));
     });
     c.legend.append(el("span", {class: "faint", text: `faint: ${scenarioInfo() ? scenarioInfo().name : ""} as shipped`}));
   }
