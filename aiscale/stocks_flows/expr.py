@@ -154,15 +154,19 @@ class Source:
 
     ``name_of(var)`` gives the Python name of a variable; ``call_name(helper)`` the
     Python name of a helper's function; ``binary`` and ``unary`` override how an
-    operator is written (the numba backend writes ``&`` on booleans as ``and``).
+    operator is written (the numba backend writes ``&`` on booleans as ``and``): a
+    format string, or for ``binary`` a function of (node, left text, right text);
+    ``replace(node)``, if given, may return the text of a whole subtree instead (the
+    vectorised kernel reads subtrees of parameters only from precomputed rows).
     """
 
     MAX_DEPTH = 40  # deeper expressions are split: Python's parser has a nesting limit
 
     def __init__(self, name_of: Callable[[str], str], call_name: Callable[[str], str],
                  constants: dict[str, Any], binary: dict[str, str] | None = None,
-                 unary: dict[str, str] | None = None):
+                 unary: dict[str, str] | None = None, replace: Callable[[Expr], str | None] | None = None):
         self.name_of, self.call_name = name_of, call_name
+        self.replace = replace
         self.constants = constants  # name -> value, for lookup tables
         self.binary = binary or {}
         self.unary = unary or {}
@@ -180,6 +184,9 @@ class Source:
             key = id(node)
             if key in done:
                 return done[key]
+            text = self.replace(node) if self.replace is not None else None
+            if text is not None:
+                return text
             text = self._node(node, lambda child: emit(child, depth + 1))
             shared = counts.get(key, 0) > 1 and node.op not in ("var", "const")
             if shared or (depth > self.MAX_DEPTH and node.op not in ("var", "const")):
@@ -211,7 +218,8 @@ class Source:
                 return f"{self.call_name('lookup')}({sub(args[1])}, {xs}, {ys})"
             return f"{self.call_name(name)}({', '.join(sub(a) for a in args[1:])})"
         a, b = sub(args[0]), sub(args[1])
-        return self.binary.get(op, "({0} " + op + " {1})").format(a, b)
+        form = self.binary.get(op, "({0} " + op + " {1})")
+        return form(node, a, b) if callable(form) else form.format(a, b)
 
     def _table(self, values: tuple[float, ...]) -> str:
         for name, existing in self.constants.items():
