@@ -213,3 +213,29 @@ def test_fixed_step_ensembles_keep_the_outputs_of_members_that_stopped(jit):
         if n < ds.sizes["time"]:  # held at the last state, variables evaluated there
             held = ds["headroom"].values[i, n:]
             np.testing.assert_array_equal(held, np.full_like(held, ds["headroom"].values[i, n - 1]))
+
+
+def test_vector_exp_is_numpys_within_an_ulp():
+    """The fixed-step loop's exp (.runtime._vexp, arithmetic that LLVM vectorises) is
+    numpy's to 1 ulp, with numpy's inf, NaN, 0 and subnormal results."""
+    from numba import njit
+
+    from aiscale.stocks_flows.runtime import _vexp
+
+    @njit(error_model="numpy")
+    def exps(x, out):
+        for i in range(x.size):
+            out[i] = _vexp(x[i])
+
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.uniform(-750, 712, 100_000), rng.uniform(-1, 1, 10_000),
+                        [0.0, -0.0, 1.0, 709.78, 709.79, -708.4, -740.0, -745.1, -746.0, np.inf, -np.inf, np.nan]])
+    out = np.empty_like(x)
+    exps(x, out)
+    with np.errstate(over="ignore"):
+        want = np.exp(x)
+    normal = np.isfinite(want) & (want >= np.finfo(float).tiny)
+    assert np.max(np.abs(out[normal] - want[normal]) / np.spacing(want[normal])) <= 1.0
+    sub = (want > 0) & (want < np.finfo(float).tiny)
+    assert sub.any() and np.max(np.abs(out[sub] - want[sub])) <= 1e-323
+    np.testing.assert_array_equal(out[~normal & ~sub], want[~normal & ~sub])  # inf, 0, NaN
