@@ -163,8 +163,8 @@ class Kernel:
                                    f"{hoist_src.expression(node, indent)}")
             return f"P[{_HOISTED.format(hoisted[key])}, m]"
 
-        def body_of(names: list[str]) -> list[str]:
-            """Statements computing ``names`` (into V) and d(state)/dt (into DY)."""
+        def body_of(names: list[str], keep: bool = True) -> list[str]:
+            """Statements computing ``names`` (into V if ``keep``) and d(state)/dt (into DY)."""
             local: dict[str, str] = {}
             body: list[str] = []
 
@@ -187,7 +187,8 @@ class Kernel:
                 text = src.expression(plan.trees[eq_name], indent)  # type: ignore[arg-type]
                 local[eq_name] = f"x{len(local)}"
                 body.append(f"{indent}{local[eq_name]} = {text}")
-                body.append(f"{indent}V[{self.variable_index[eq_name]}, m] = {local[eq_name]}")
+                if keep:
+                    body.append(f"{indent}V[{self.variable_index[eq_name]}, m] = {local[eq_name]}")
             for i, name in enumerate(states):
                 terms = [name_of(f) for f in plan.inflows[i]]
                 text = " + ".join(terms) if terms else "0.0"
@@ -206,7 +207,8 @@ class Kernel:
         needed = _ancestors(plan, [f for fl in (*plan.inflows, *plan.outflows) for f in fl])
         self.flow_variables = [name for name in self.variables if name in needed]
         self.pruned = len(self.flow_variables) < len(self.variables)
-        flows_body = body_of(self.flow_variables) if self.pruned else []
+        # (its variables are not kept: whoever needs them evaluates derivatives())
+        flows_body = body_of(self.flow_variables, keep=False) if self.pruned else []
         self.inputs = inputs
         self.hoisted = len(hoisted)
         rows = {_HOISTED.format(j): str(len(inputs) + j) for j in range(len(hoisted))}
