@@ -414,6 +414,9 @@ def _fixed_step(system: _System, y0, start, stop, dt, saveper, method, exact_eve
     return Trajectory(save_at, out, stop_time, events, stats)
 
 
+FIXED_STEP_BLOCK = 64  # members a compiled fixed-step loop integrates together (see below)
+
+
 def _compiled_fixed_step(system: _System, y0, start, dt, steps, per_save, save_at, method, clamp, out,
                          stop_time, outputs) -> Trajectory:
     """:func:`_fixed_step` as one call of the kernel's compiled loop (no threshold events,
@@ -429,12 +432,18 @@ def _compiled_fixed_step(system: _System, y0, start, dt, steps, per_save, save_a
     event_k = np.full(n, -1, dtype=np.intp)
     event_phase = np.zeros(n, dtype=np.intp)
     g0, g1 = np.zeros(n), np.zeros(n)
-    active = system.active
-    k, nfev = system.kernel.fixed_steps(
-        float(start), float(dt), steps, per_save, method == "rk4", y0, system.P, out, system.log_rows,
-        np.flatnonzero(clamp) if clamp is not None else np.zeros(0, dtype=np.intp),
-        system._positive_rows, system._log_max, system._log_rate, active, event_k, event_phase, g0, g1,
-        captured, keep)
+    active, P = system.active, system.P
+    clamp_rows = np.flatnonzero(clamp) if clamp is not None else np.zeros(0, dtype=np.intp)
+    # Members are independent: integrated a block at a time, their working arrays stay
+    # in the core's cache (the loop over time runs per block; the same arithmetic).
+    k = nfev = 0
+    for a in range(0, n, FIXED_STEP_BLOCK):
+        b = slice(a, min(a + FIXED_STEP_BLOCK, n))
+        k_b, nfev_b = system.kernel.fixed_steps(
+            float(start), float(dt), steps, per_save, method == "rk4", y0[:, b], P[:, b], out[:, :, b],
+            system.log_rows, clamp_rows, system._positive_rows, system._log_max, system._log_rate, active[b],
+            event_k[b], event_phase[b], g0[b], g1[b], captured[:, :, b], keep)
+        k, nfev = max(k, k_b), max(nfev, nfev_b)  # as if every block were evaluated together
     system.nfev += nfev
     events: list[Event] = []
     for m in sorted(np.flatnonzero(event_k >= 0), key=lambda m: (event_k[m], event_phase[m], m)):
