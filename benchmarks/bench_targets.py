@@ -190,6 +190,15 @@ def bench_ensemble(members: int) -> None:
     fixed = Settings(method="rk4", dt=0.25)  # the fast path: prior-only, fixed-step RK4 (the default, posterior-
     # predictive with adaptive members, is measured by benchmarks/bench_ensemble.py)
     monte_carlo(scenario, 50, seed=1, settings=fixed, prior_only=True, workers=1)  # warm: kernel loaded, caches filled
+    # one core first, in this process: CPU time per member and per member-evaluation
+    one = min(2_000, members)
+    evaluations = 4 * int(round((END_YEAR - START_YEAR) / fixed.dt)) + 1  # RK4: 4 a step, and the last state
+    c0 = time.process_time()
+    monte_carlo(scenario, one, seed=1, settings=fixed, prior_only=True, workers=1)
+    c1 = time.process_time() - c0
+    row(f"{one:,} members on one core (this process)", np.nan, c1,
+        note=f"{1e3 * c1 / one:.2f} ms a member, {1e6 * c1 / one / evaluations:.2f} us a member-evaluation "
+             f"({evaluations} evaluations a member; drawing, metrics and assembly included)")
     memory = PeakMemory()
     t0, c0, k0 = time.perf_counter(), time.process_time(), children_cpu()
     ds = monte_carlo(scenario, members, seed=1, settings=fixed, prior_only=True)

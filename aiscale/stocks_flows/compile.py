@@ -10,9 +10,11 @@ and written back out as Python. Two backends read the same trees:
   those of the equation functions, bit for bit. An equation that cannot be traced is
   called as it is.
 * **numba** (:class:`Kernel`): ``derivatives(t, Y, P, DY, V, active)`` runs scalar
-  code in a loop over ensemble members (``flow_derivatives``, the adaptive solvers'
-  right-hand side, leaves out the variables no flow reads; RK45 steps are compiled
-  with it, see :mod:`.rk45`), JIT-compiled with numba and cached on disk
+  code in a loop over ensemble members (``flow_derivatives``, the solvers' right-hand
+  side, leaves out the variables no flow reads and stores none; RK45 steps are compiled
+  with it, see :mod:`.rk45`; subtrees of dynamic equations that read parameters only
+  are computed once per member, by ``hoist(P)``, into rows of ``P`` after the inputs),
+  JIT-compiled with numba and cached on disk
   (the source is written to ``$AISCALE_CACHE`` or ``~/.cache/aiscale``, so a second
   process loads the compiled code instead of compiling again). Used where it pays:
   models of :data:`JIT_MIN_EQUATIONS` equations or more whose every equation traces
@@ -112,10 +114,11 @@ def _numba_name(helper: str) -> str:
 
 class Kernel:
     """The JIT-compiled right-hand side of a plan: for states ``Y`` (n_states, N),
-    inputs ``P`` (n_inputs, N: parameters, values frozen at the start and the values of
-    the equations of parameters only), it writes d(state)/dt into ``DY`` and every
-    dynamic variable into ``V`` (n_variables, N), member by member; members not
-    ``active`` get zero derivatives."""
+    inputs ``P`` (n_inputs + hoisted, N: parameters, values frozen at the start, the
+    values of the equations of parameters only, then the hoisted subtrees; built by
+    :meth:`input_matrix`), it writes d(state)/dt into ``DY`` and every dynamic variable
+    into ``V`` (n_variables, N), member by member; members not ``active`` get zero
+    derivatives."""
 
     def __init__(self, plan: Plan, dynamic: list[str]):
         self.plan = plan
