@@ -438,6 +438,7 @@ def monte_carlo(scenario: str | Path | Scenario = "baseline", n: int = 1000, see
     kept: list[dict[str, Any]] = []
     checked: list[dict[str, np.ndarray]] = []
     culprits: list[np.ndarray] = []
+    pending: list[dict[str, np.ndarray]] = []
     found, total, rate, chunks_so_far = 0, 0, 1.0, 0
     for round_ in range(MAX_ROUNDS):
         want = n - found
@@ -452,6 +453,13 @@ def monte_carlo(scenario: str | Path | Scenario = "baseline", n: int = 1000, see
         runs = np.flatnonzero(culprit == "")
         draws = {k: v[runs] for k, v in draws.items()}
         total += size
+        if prior_only:  # every draw that can start is kept: gather them, then run them at once
+            pending.append(draws)
+            found += len(runs)
+            rate = found / total
+            if found >= n:
+                break
+            continue
         if len(runs):
             out = run_draws(scenario, draws, len(runs), settings, chunk_size=chunk_size, scheduler=scheduler,
                             workers=workers, retries=retries, progress=progress, runner=runner,
@@ -467,6 +475,13 @@ def monte_carlo(scenario: str | Path | Scenario = "baseline", n: int = 1000, see
         rate = sum(len(h["plausible"]) if prior_only else int(h["plausible"].sum()) for h in checked) / total
         if found >= n:
             break
+    if prior_only and found:  # one run of the first n draws that can start (one pool of workers)
+        draws = {k: np.concatenate([d[k] for d in pending])[:n] for k in pending[0]}
+        found = len(next(iter(draws.values())))
+        out = run_draws(scenario, draws, found, settings, chunk_size=chunk_size, scheduler=scheduler,
+                        workers=workers, retries=retries, progress=progress, runner=runner, first_chunk=0,
+                        first_run=0)
+        kept, kept_draws, checked = [out], [draws], [out["history"]]
     if found == 0:
         raise ValueError(f"none of {total:,} draws of scenario {scenario.name!r} "
                          + ("can start from the model's 2012 state" if prior_only else

@@ -133,6 +133,9 @@ class HistoryCheck:
 START_REASON = "inconsistent with the start"
 
 
+START_CHECK_BLOCK = 10_000  # draws checked at a time: every variable of a block is held at once
+
+
 def start_inconsistencies(model, draws: Mapping[str, np.ndarray], start: float, blowup) -> np.ndarray:
     """(N,) for each draw, the stock that makes its state at ``start`` one the model
     cannot start from, or "" when it can. A draw is inconsistent with the start when
@@ -140,7 +143,18 @@ def start_inconsistencies(model, draws: Mapping[str, np.ndarray], start: float, 
     faster than the watchdog's rate from the first instant (e.g. capex far below what
     investors want of the draw's revenue: it jumps by 30x within months), a value passes
     its bound, or a value is not finite. That is not a blow-up (nothing has happened
-    yet) but parameters that contradict the start's own data; such draws are not run."""
+    yet) but parameters that contradict the start's own data; such draws are not run.
+    Draws are checked in blocks, so the memory held does not grow with the ensemble."""
+    n = len(next(iter(draws.values()))) if draws else 1
+    if n <= START_CHECK_BLOCK:
+        return _start_inconsistencies(model, draws, start, blowup)
+    return np.concatenate([
+        _start_inconsistencies(model, {k: np.asarray(v)[i:i + START_CHECK_BLOCK] for k, v in draws.items()},
+                               start, blowup)
+        for i in range(0, n, START_CHECK_BLOCK)])
+
+
+def _start_inconsistencies(model, draws: Mapping[str, np.ndarray], start: float, blowup) -> np.ndarray:
     from ..stocks_flows.simulate import prepare
 
     plan = model.plan

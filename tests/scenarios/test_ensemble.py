@@ -315,6 +315,15 @@ def test_no_member_stops_at_the_start_draws_inconsistent_with_it_are_replaced_an
     culprit = start_inconsistencies(model, draws, 2012.0, DEFAULT_BLOWUP)
     r = run_adaptive(model, draws, 2012.0, 2013.0, rtol=1e-5, blowup=DEFAULT_BLOWUP)
     np.testing.assert_array_equal(r["blowup_time"] == 2012.0, culprit != "")
+    # checked in blocks (so the memory held does not grow with the ensemble), the same verdicts
+    import aiscale.scenarios.matching as matching
+
+    block = matching.START_CHECK_BLOCK
+    try:
+        matching.START_CHECK_BLOCK = 37
+        np.testing.assert_array_equal(start_inconsistencies(model, draws, 2012.0, DEFAULT_BLOWUP), culprit)
+    finally:
+        matching.START_CHECK_BLOCK = block
 
 
 def test_draws_that_fail_history_stop_at_its_end_and_the_others_are_as_in_one_pass():
