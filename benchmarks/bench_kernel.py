@@ -184,11 +184,16 @@ def bench_ensemble(model: Model) -> None:
 def engine_runs(model: Model, start: float, stop: float, dt: float, columns: list[str],
                 saveper: float | None = None, repeats: int = 5) -> dict[str, tuple[float, float, object] | str]:
     """PySD and pysimlin on ``model`` exported to XMILE: per engine (load time, best run
-    time of ``repeats``, results with lower-case column names), or why it did not run."""
+    time of ``repeats``, results with lower-case column names), or why it did not run.
+    PySD reads the XMILE builtins (SMTHN, DELAYN, TREND, FORCST); simlin 0.8 reads no
+    TREND or FORCST, so it gets the export with the builtins written out as stocks and
+    flows (otherwise it runs, but computes another model)."""
     out: dict[str, tuple[float, float, object] | str] = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{model.name}.xmile"
+        expanded = Path(tmp) / f"{model.name}-expanded.xmile"
         export_xmile(model, path, start=start, stop=stop, dt=dt, saveper=saveper)
+        export_xmile(model, expanded, start=start, stop=stop, dt=dt, saveper=saveper, builtins="expand")
         try:
             import pysd
         except ImportError:
@@ -205,7 +210,7 @@ def engine_runs(model: Model, start: float, stop: float, dt: float, columns: lis
         except ImportError:
             out["pysimlin"] = "not installed"
         else:
-            t_load, smodel = best_of(lambda: simlin.load(path), repeats=1)
+            t_load, smodel = best_of(lambda: simlin.load(expanded), repeats=1)
             t_run, run = best_of(lambda: smodel.run(analyze_loops=False), repeats=repeats)
             out["pysimlin"] = (t_load, t_run, run.results.rename(columns=str.lower))
     return out
