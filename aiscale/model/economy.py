@@ -29,7 +29,7 @@ training requirement, so runtime ~ training^elasticity (his runtime FLOP gap 10 
 FLOP gap 1e4: 1/4), up to full automation; its level at 2024's frontier (1e27 effective
 FLOP) is fitted to the labs' revenue and the full-automation level follows from it (see
 docs/peers.md). Capital accumulates from a fixed savings rate and depreciates; human
-labour and TFP grow at their historical rates; capital starts on its balanced-growth
+labour and technology grow at their historical rates; capital starts on its balanced-growth
 path, so 2012 has no start-up transient. GWP growth is read as Vensim's TREND over a
 year (exact for steady exponential growth).
 
