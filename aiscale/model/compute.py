@@ -106,18 +106,38 @@ def add_compute(m: Model) -> None:
         return fleet_power_draw_w * seconds_per_year * electricity_price_usd_per_kwh / joules_per_kwh
 
     @m.auxiliary("USD/year")
-    def chip_spending_usd_per_year(ai_spending_usd_per_year, chip_share_of_spending,
-                                   compute_energy_cost_usd_per_year):
-        """The chip budget: its share of AI spending, less the electricity the fleet burns
-        (energy is part of the cost of compute)."""
-        return maximum(ai_spending_usd_per_year * chip_share_of_spending - compute_energy_cost_usd_per_year,
-                       0.0 * ai_spending_usd_per_year)
+    def compute_budget_usd_per_year(ai_spending_usd_per_year, chip_share_of_spending):
+        """What AI spending puts into compute: accelerators and the electricity they will draw."""
+        return ai_spending_usd_per_year * chip_share_of_spending
+
+    @m.auxiliary("USD*s/FLOP")
+    def lifetime_energy_cost_usd_per_flop_per_s(flop_per_joule_new_chips, datacenter_overhead, chip_lifetime_years,
+                                                seconds_per_year, electricity_price_usd_per_kwh, joules_per_kwh):
+        """Electricity one FLOP/s of new chips draws at the wall over its service life."""
+        return (datacenter_overhead / flop_per_joule_new_chips * chip_lifetime_years * seconds_per_year
+                * electricity_price_usd_per_kwh / joules_per_kwh)
+
+    @m.auxiliary("USD*s/FLOP")
+    def compute_cost_usd_per_flop_per_s(flop_per_s_per_usd, compute_tax_rate, lifetime_energy_cost_usd_per_flop_per_s):
+        """Total cost of ownership of one FLOP/s of new chips: its price (with any compute
+        tax) plus its lifetime electricity. Buyers size purchases on it, as Cottier et al.
+        (2024) cost frontier compute (amortised hardware plus energy): a chip whose
+        electricity the budget cannot pay is not bought. When chips become nearly free
+        against their electricity (price-performance has 8.8 orders of magnitude of headroom,
+        energy efficiency 3.5), the electricity sets the cost of compute."""
+        return (1 + compute_tax_rate) / flop_per_s_per_usd + lifetime_energy_cost_usd_per_flop_per_s
 
     @m.auxiliary("dimensionless")
-    def energy_share_of_compute_cost(compute_energy_cost_usd_per_year, ai_spending_usd_per_year,
-                                     chip_share_of_spending):
-        """Share of the compute budget (chips and their electricity) spent on electricity."""
-        return compute_energy_cost_usd_per_year / (ai_spending_usd_per_year * chip_share_of_spending)
+    def energy_share_of_compute_cost(lifetime_energy_cost_usd_per_flop_per_s, compute_cost_usd_per_flop_per_s):
+        """Share of the cost of new compute that is electricity (over the chips' life)."""
+        return lifetime_energy_cost_usd_per_flop_per_s / compute_cost_usd_per_flop_per_s
+
+    @m.auxiliary("USD/year")
+    def chip_spending_usd_per_year(compute_budget_usd_per_year, flop_per_s_per_usd, compute_tax_rate,
+                                   compute_cost_usd_per_flop_per_s):
+        """The chip budget (compute tax included): the compute budget less what the chips it
+        buys will spend on electricity, i.e. the budget times the chips' share of their cost."""
+        return compute_budget_usd_per_year * (1 + compute_tax_rate) / flop_per_s_per_usd / compute_cost_usd_per_flop_per_s
 
     @m.auxiliary("FLOP/s/year")
     def chip_purchases_affordable_flop_per_s_per_year(chip_spending_usd_per_year, flop_per_s_per_usd,

@@ -247,7 +247,7 @@ def test_lead_times_matter_when_chips_bind(model):
 
 @pytest.mark.parametrize("scenario,years,effect", [
     ("taiwan-shock", (2028.0, 2029.0), (-0.6, -0.15)),   # measured -0.19 and -0.24
-    ("fab-subsidies", (2025.0, 2028.0), (0.03, 0.3)),  # measured +0.09 and +0.04 (money binds 2026.5-2027.5)
+    ("fab-subsidies", (2025.0, 2029.0), (0.03, 0.3)),  # measured +0.08 and +0.07 (money binds 2026-2028)
 ])
 def test_supply_policies_move_the_largest_run_in_the_years_chips_bind(model, baseline, scenario, years, effect):
     from aiscale.scenarios import load_scenario
@@ -264,8 +264,34 @@ def test_supply_policies_move_the_largest_run_in_the_years_chips_bind(model, bas
 def test_energy_cost_enters_the_cost_of_compute(model, baseline):
     dear = run(model, stop=2030, electricity_price_usd_per_kwh=0.2).frame
     assert (dear.loc[2015:2030, "gpu_fleet_flop_per_s"] < baseline.frame.loc[2015:2030, "gpu_fleet_flop_per_s"]).all()
+    # An H100 (epoch_ml_hardware_trimmed.csv: $33,600, 700 W) at the table's overhead, price
+    # and service life: its electricity is 12% of its cost of ownership.
+    table = parameter_table()["value"]
+    h100 = pd.read_csv(history_dir() / "epoch_ml_hardware_trimmed.csv").set_index("hardware").loc["NVIDIA H100 SXM5 80GB"]
+    energy = (h100["tdp_w"] * table["datacenter_overhead"] * table["chip_lifetime_years"] * table["seconds_per_year"]
+              * table["electricity_price_usd_per_kwh"] / table["joules_per_kwh"])
+    h100_share = energy / (energy + h100["release_price_usd"])
+    assert h100_share == pytest.approx(0.116, abs=0.005)
     share = baseline.frame["energy_share_of_compute_cost"]
-    assert 0.005 <= share.loc[2023] <= 0.15  # Cottier et al. 2024: energy is 2-6% of frontier development cost
+    assert h100_share / 2 <= share.loc[2023] <= h100_share * 2
+
+
+def test_compute_is_bought_at_its_cost_of_ownership(baseline):
+    """Purchases x (price + lifetime electricity) = the compute budget, every quarter."""
+    f = baseline.frame
+    assert np.allclose(f["chip_purchases_affordable_flop_per_s_per_year"] * f["compute_cost_usd_per_flop_per_s"],
+                       f["compute_budget_usd_per_year"], rtol=1e-9)
+    assert ((f["energy_share_of_compute_cost"] > 0) & (f["energy_share_of_compute_cost"] < 1)).all()
+    assert (f["chip_spending_usd_per_year"] > 0).all()
+
+
+def test_when_chips_become_nearly_free_electricity_is_the_cost_of_compute(model):
+    """Price-performance at the top of its range and energy efficiency at the bottom of
+    its own: by 2050 electricity is most of what new compute costs, and the fleet's bill
+    stays within the compute budget (buyers do not buy chips they cannot power)."""
+    f = run(model, max_flop_per_joule=5e14, max_flop_per_s_per_usd=2e22).frame
+    assert f.loc[2050:, "energy_share_of_compute_cost"].min() >= 0.9
+    assert (f["compute_energy_cost_usd_per_year"] <= f["compute_budget_usd_per_year"]).all()
 
 
 # ---------------------------------------------------------------- capability persists
