@@ -322,7 +322,7 @@ def _add_investment(m: Model) -> None:
 
     m.smooth("investor_confidence", "target_investor_confidence", "confidence_adjustment_years", order=1,
              unit="dimensionless",
-             doc="Investor confidence (1 = forecasts met): multiplies desired AI capex")
+             doc="Investor confidence (1 = forecasts met): multiplies the capex expected revenue justifies")
 
     m.stock("capability_at_start_flop", CAPABILITY, "FLOP", doc="Capability in 2012 (constant)")
 
@@ -385,9 +385,12 @@ def _add_investment(m: Model) -> None:
                                          expected_ai_revenue_usd_per_year, investor_confidence,
                                          available_finance_usd_per_year):
         """Capex investors want: capability-led spending plus capex per dollar of expected
-        revenue, scaled by confidence, within the finance available."""
-        wanted = investor_confidence * (capability_led_spending_usd_per_year
-                                        + reinvestment_ratio * expected_ai_revenue_usd_per_year)
+        revenue, the latter scaled by confidence, within the finance available. A bust cuts
+        the capex that revenue forecasts justified, not the R&D capex capability progress
+        justifies on its own (as before investors woke up): the dot-com bust cut telecom
+        capex by well over half, not to nothing."""
+        wanted = (capability_led_spending_usd_per_year
+                  + investor_confidence * reinvestment_ratio * expected_ai_revenue_usd_per_year)
         return minimum(wanted, available_finance_usd_per_year)
 
     m.stock("ai_spending_usd_per_year", "ai_spending_2012", "USD/year", inflows=["ai_spending_change"],

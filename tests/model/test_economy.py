@@ -352,3 +352,22 @@ mode = "multiply"
     numb = scenario.simulate(model, stop=2030, parameters={"pullback_strength": 0.0}).frame
     assert (numb["investor_confidence"] == 1).all()
     assert numb["ai_spending_usd_per_year"].loc[2028] > cut["ai_spending_usd_per_year"].loc[2028]
+
+
+def test_a_total_loss_of_confidence_cuts_revenue_led_capex_not_rd_capex(model):
+    """Investors lose all confidence in 2030: capex falls toward what capability progress
+    alone justifies (R&D, as before the wake-up), by about 60%, as deep as the dot-com
+    bust cut telecom capex, and grows again with capability. Confidence used to scale
+    R&D capex too, which took capex from $9T to $80M by 2040 (six orders of magnitude)."""
+    from aiscale.stocks_flows import Intervention
+
+    lost = model.with_interventions([Intervention("step", "target_investor_confidence", start=2030.0, value=0.0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        f = simulate_baseline(lost, stop=2040).frame
+    assert f.loc[2034:, "investor_confidence"].max() < 1e-3
+    spending = f.loc[2030:, "ai_spending_usd_per_year"]
+    assert spending.min() > 0.2 * spending.loc[2030]  # measured 0.37
+    wanted = np.minimum(f["capability_led_spending_usd_per_year"], f["available_finance_usd_per_year"])
+    assert (f.loc[2034:, "desired_ai_spending_usd_per_year"] >= wanted.loc[2034:] * (1 - 1e-9)).all()
+    assert spending.loc[2040] > spending.loc[2035]
