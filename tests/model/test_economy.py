@@ -293,7 +293,7 @@ def test_capex_needs_revenue_to_reach_trillions_and_does_not_collapse(baseline):
     assert (f["ai_spending_share_of_gwp"] <= 0.1 * (1 + 1e-9)).all()
     later = spending.loc[2026:2045].to_numpy()
     worst_fall = (later / np.maximum.accumulate(later)).min()
-    assert worst_fall > 0.4, worst_fall  # measured 0.54: $10.3T (2030.75) to $5.6T (2032.5)
+    assert worst_fall > 0.4, worst_fall  # measured 0.82: $10.8T (2030.5) to $8.9T (2031.5)
     finance = f["available_finance_usd_per_year"]
     cash_flow = f["gwp_usd_per_year"] * f["big_tech_cash_flow_share_of_gwp"] * baseline.parameters["capex_share_of_cash_flow"]
     np.testing.assert_allclose(finance - cash_flow, np.minimum(
