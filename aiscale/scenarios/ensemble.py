@@ -42,7 +42,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -108,17 +107,28 @@ class Settings:
 
 
 # ---------------------------------------------------------------------- one chunk
-_models: dict[str, Model] = {}
-_models_lock = threading.Lock()
+@dataclass(frozen=True, eq=False)
+class _ModelKey:
+    """A scenario as a cache key: two are the same key when they give the same model."""
+
+    scenario: Scenario
+
+    def __hash__(self) -> int:
+        return hash(self.scenario.fingerprint)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ModelKey) and other.scenario.fingerprint == self.scenario.fingerprint
+
+
+@lru_cache(maxsize=8)
+def _built(key: _ModelKey) -> Model:
+    return key.scenario.apply(base_model())
 
 
 def scenario_model(scenario: Scenario) -> Model:
-    """The default model with ``scenario`` applied, built once per process."""
-    with _models_lock:
-        model = _models.get(scenario.fingerprint)
-        if model is None:
-            model = _models[scenario.fingerprint] = scenario.apply(base_model())
-    return model
+    """The default model with ``scenario`` applied, built once per process (forked
+    workers inherit it from the parent)."""
+    return _built(_ModelKey(scenario))
 
 
 def run_chunk(scenario: Scenario, chunk: Chunk, settings: Settings) -> dict[str, Any]:
@@ -343,15 +353,14 @@ def conditioning(scenario: Scenario, marginals: Mapping[str, Any], prior_only: b
         c for c in posterior.columns if c in marginals and c not in scenario.parameters
         and c not in scenario.distributions)
     others = tuple(sorted(name for name in marginals if name not in fitted))
-    scenario_model(scenario)
-    ranges = _ranges(scenario.fingerprint, tuple(sorted(marginals.items())), others, settings.start,
+    ranges = _ranges(_ModelKey(scenario), tuple(sorted(marginals.items())), others, settings.start,
                      settings.saveper, settings.rtol)
     return (Conditioning(False, fitted, 0 if posterior is None else len(posterior), ranges, RANGE_SIGMAS),
             None if posterior is None else posterior[list(fitted)])
 
 
 @lru_cache(maxsize=16)
-def _ranges(fingerprint: str, marginals: tuple, names: tuple[str, ...], start: float, saveper: float,
+def _ranges(key: _ModelKey, marginals: tuple, names: tuple[str, ...], start: float, saveper: float,
             rtol: float) -> dict[str, tuple[float, float]]:
     """:func:`.matching.plausible_ranges` of a scenario's model, once per process, and
     remembered on disk (a few seconds of one core each time otherwise): keyed on the
@@ -362,9 +371,8 @@ def _ranges(fingerprint: str, marginals: tuple, names: tuple[str, ...], start: f
     from ..stocks_flows.compile import cache_dir
     from . import matching
 
-    model = _models[fingerprint]
-    key = _ranges_key(model, marginals, names, start, saveper, rtol)
-    path = cache_dir("ranges") / f"{key}.json"
+    model = _built(key)
+    path = cache_dir("ranges") / f"{_ranges_key(model, marginals, names, start, saveper, rtol)}.json"
     try:
         known = json.loads(path.read_text())
         return {name: (float(lo), float(hi)) for name, (lo, hi) in known.items()}

@@ -376,9 +376,9 @@ def test_plausible_ranges_are_remembered_on_disk_keyed_on_the_model(tmp_path, mo
     names = ("ai_spending_2012", "reinvestment_ratio")
     ensemble._ranges.cache_clear()
     try:
-        first = ensemble._ranges(scenario.fingerprint, marginals, names, 2012.0, 0.25, 1e-5)
+        first = ensemble._ranges(ensemble._ModelKey(scenario), marginals, names, 2012.0, 0.25, 1e-5)
         ensemble._ranges.cache_clear()  # a new process: read from disk, not scanned again
-        again = ensemble._ranges(scenario.fingerprint, marginals, names, 2012.0, 0.25, 1e-5)
+        again = ensemble._ranges(ensemble._ModelKey(scenario), marginals, names, 2012.0, 0.25, 1e-5)
         assert first == again == {name: (0.25, 0.75) for name in names} and len(calls) == 1
         assert len(list((tmp_path / "ranges").glob("*.json"))) == 1
         key = ensemble._ranges_key(model, marginals, names, 2012.0, 0.25, 1e-5)
