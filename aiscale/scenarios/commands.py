@@ -336,8 +336,10 @@ def sensitivity(args: argparse.Namespace, say: Callable[[str], None]) -> None:
         raise CommandError(str(err)) from None
     say(f"{args.method} indices of {args.output} ({r.table.shape[0]} parameters, {r.runs} runs, seed {args.seed}; "
         f"{r.censored_share:.0%} of runs never reach it and count as the end of the run)")
+    start = (f"; {r.start_inconsistent_share:.1%} contradict the {settings.start:g} start and stop there at once "
+             "(they count as never reaching it)" if r.start_inconsistent_share else "")
     say(textwrap.fill(f"inputs: {r.conditioning}; {r.history_failing_share:.0%} of the design's runs fail the "
-                      "history check (none is rejected: the design needs every point)", width=100,
+                      f"history check (none is rejected: the design needs every point){start}", width=100,
                       subsequent_indent="  "))
     say("each index with the low and high ends of its 95% bootstrap interval (seeded); wide: how many of the "
         "row's indices have an interval wider than the index (not resolved at this -n)\n")

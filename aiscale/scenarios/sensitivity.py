@@ -68,6 +68,7 @@ class SensitivityResult:
     history_failing_share: float = float("nan")
     held: tuple[str, ...] = ()        # parameters held at their value (no plausible range)
     output_varies: bool = True        # False: every run gave the same value (no index means anything)
+    start_inconsistent_share: float = 0.0  # points whose parameters contradict the start (they stop at once)
 
     @property
     def converged(self) -> bool:
@@ -216,9 +217,16 @@ def sensitivity(scenario: str | Path | Scenario = "baseline", method: str = "sob
     censored: list[float] = []
     failing: list[float] = []
     spread: list[float] = []
+    inconsistent: list[float] = []
 
     def evaluate(draws: dict[str, np.ndarray]) -> np.ndarray:
+        from ..model import DEFAULT_BLOWUP
+        from .ensemble import scenario_model
+        from .matching import start_inconsistencies
+
         count = len(next(iter(draws.values())))
+        culprits = start_inconsistencies(scenario_model(scenario), draws, settings.start, DEFAULT_BLOWUP)
+        inconsistent.append(float((culprits != "").mean()))
         out = run_draws(scenario, draws, count, settings, chunk_size=chunk_size, scheduler=scheduler,
                         workers=workers, progress=progress)
         values = out["metrics"][output]
@@ -236,7 +244,8 @@ def sensitivity(scenario: str | Path | Scenario = "baseline", method: str = "sob
     return SensitivityResult(method, output, table, runs, censored[0] if censored else 0.0, base, suggested,
                              conditioning_text, failing[0] if failing else float("nan"),
                              tuple(h for h in held if not parameters or h in parameters),
-                             output_varies=bool(spread and spread[0] > 0))
+                             output_varies=bool(spread and spread[0] > 0),
+                             start_inconsistent_share=inconsistent[0] if inconsistent else 0.0)
 
 
 def _marginals(scenario: Scenario, marginals: Marginals, prior_only: bool, settings: Settings
