@@ -9,7 +9,7 @@ by side with PySD and pysimlin in one run (nothing is asserted).
 (3) building the model: in this process a second time, and in a new process with the
     on-disk caches warm (unit checks, compiled kernel) and cold;
 (4) ``aiscale run`` as a process;
-(5) a Monte Carlo ensemble of the baseline, 2012-2060 (RK4, dt = 1/4, log space), on
+(5) a Monte Carlo ensemble of the baseline, 2012-2060 (RK4, dt = 1/4), on
     every local core, with the peak memory of the process tree.
 
 Times are wall clock, best of ``--repeats`` unless said otherwise, with the CPU time of

@@ -43,7 +43,7 @@ from ..scenarios.scenario import base_model, library
 from ..stocks_flows import Model, ModelError, Result
 from .controls import FANS, chart_columns, controls
 
-PREVIEW: dict[str, Any] = {"method": "rk4", "dt": 0.25, "log_space": "always"}
+PREVIEW: dict[str, Any] = {"method": "rk4", "dt": 0.25, "log_space": False}
 EXACT: dict[str, Any] = {}  # simulate_baseline's defaults: adaptive RK45, as `aiscale run`
 LAST_YEAR = 2100.0
 FILE_NAME = "aiscale-playground.toml"

@@ -160,7 +160,7 @@ def run_chunk(scenario: Scenario, chunk: Chunk, settings: Settings) -> dict[str,
     else:
         ds = model.run_ensemble(draws, settings.start, settings.stop, method=settings.method, dt=settings.dt,
                                 saveper=settings.saveper, blowup=DEFAULT_BLOWUP, outputs=outputs,
-                                include_parameters=False, max_seconds=None, log_space="always")
+                                include_parameters=False, max_seconds=None, log_space=False)
         times = ds["time"].values
         series = {name: ds[name].values for name in outputs}
         stop, blowup = ds["stop_time"].values, ds["blowup_time"].values

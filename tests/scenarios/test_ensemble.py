@@ -33,9 +33,10 @@ def reference():
 
 @pytest.fixture(scope="module")
 def prior():
+    # seed 39: one member blows up (RK4 at 2030.43; the adaptive run of its parameters at 2030.50)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return monte_carlo("baseline", N, seed=11, settings=FIXED, chunk_size=N, workers=1, prior_only=True)
+        return monte_carlo("baseline", N, seed=39, settings=FIXED, chunk_size=N, workers=1, prior_only=True)
 
 
 def test_same_seed_same_ensemble_and_chunking_changes_nothing(reference):
@@ -58,7 +59,7 @@ def test_members_equal_single_fixed_step_runs(prior):
     model = scenario_model(load_scenario("baseline"))
     names = [n for n in reference.data_vars if reference[n].dims == ("run",) and n in model.parameters]
     for i in (0, 17):
-        r = model.run(2012, 2040, method="rk4", dt=0.25, saveper=0.25, log_space="always", blowup=DEFAULT_BLOWUP,
+        r = model.run(2012, 2040, method="rk4", dt=0.25, saveper=0.25, log_space=False, blowup=DEFAULT_BLOWUP,
                       parameters={n: float(reference[n].values[i]) for n in names})
         yearly = r.frame["largest_training_run_flop"].loc[reference["time"].values[:len(r.frame.loc[::4])]]
         np.testing.assert_array_equal(reference["largest_training_run_flop"].values[i, :len(yearly)], yearly.to_numpy())
