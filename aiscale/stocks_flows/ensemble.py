@@ -123,37 +123,13 @@ def _evaluate_in_blocks(model: Model, trajectory: Trajectory, params: dict, name
 
 
 # ---------------------------------------------------------------------- adaptive members
-# Each member integrated on its own, with its own step size, by the Dormand-Prince 5(4)
-# pair that scipy's RK45 uses (same tableau, error estimate, step control and quartic
-# dense output; log space for positive stocks), compiled with numba over the plan's
+# Each member integrated on its own, with its own step size, by the compiled step of
+# scipy's RK45 that single runs take (.rk45: the same tableau, error norm, step-size
+# control and quartic dense output; log space for positive stocks), over the plan's
 # kernel. A shared step for the batch would let the fastest member set everyone's step;
 # per member, an ensemble member is the adaptive single run, up to the solver's tolerance.
 ADAPTIVE_MEMBERS = """
-from aiscale.stocks_flows.rk45 import A, B, C, E, P as PD  # scipy's RK45 tableau, defined once
-
-
-@njit(cache=True, error_model='numpy', nogil=True)
-def _rhs(t, z, P, rows, y, dy, dz, V, one, positive_rows, log_max, log_rate, g, indicator=True):
-    # d(solver variable)/dt of one member at (t, z); returns the blow-up indicator
-    # (when asked: only the ends of steps need it). rows: (log rows, linear rows); a
-    # loop over each, not one loop with a branch per row, halves this function's own cost.
-    log_rows, linear_rows = rows
-    for i in linear_rows:
-        y[i, 0] = z[i]
-    for i in log_rows:
-        y[i, 0] = np.exp(z[i])
-    derivatives(t, y, P, dy, V, one)
-    if indicator:
-        blowup_indicator(y, dy, positive_rows, log_max, log_rate, g)
-    else:
-        g[0] = -1.0
-    for i in linear_rows:
-        v = dy[i, 0]
-        dz[i] = 0.0 if v != v else min(max(v, -1e300), 1e300)
-    for i in log_rows:
-        v = dy[i, 0] / y[i, 0]
-        dz[i] = 0.0 if v != v else min(max(v, -1e300), 1e300)
-    return g[0]
+from aiscale.stocks_flows.rk45 import P as PD  # scipy's RK45 dense output, defined once
 
 
 @njit(cache=True, error_model='numpy', nogil=True)
@@ -171,146 +147,106 @@ def _save(OUT, s, m, z, K, h, x, is_log):
 
 
 @njit(cache=True, error_model='numpy', nogil=True)
-def adaptive_members(t0, t1, t_pause, save_t, Y0, P, OUT, ATOL, log_rows, positive_rows, log_max, log_rate, RTOL,
-                     h_max, bps, max_steps, stop_time, event_time, event_kind, steps, rejected, at_t, at_z, at_h,
-                     at_s, at_flag):
+def adaptive_members(t0, t1, t_pause, save_t, Y0, P, OUT, ATOL, log_rows, linear_rows, positive_rows, log_max,
+                     log_rate, RTOL, h_max, bps, max_steps, stop_time, event_time, event_kind, steps, rejected,
+                     at_t, at_z, at_h, at_s):
     # event_kind: 0 none, 1 blow-up (indicator crossed), 2 step size vanished, 3 too many steps.
     # A member stops stepping at the first accepted step that reaches t_pause (< t1) and
-    # leaves its solver state in at_t, at_z, at_h, at_s (next saved time), at_flag (last
-    # step rejected); at_s = -1: start at t0, -2: done. A paused member goes on from
-    # there when called again, exactly as if it had not paused.
+    # leaves its solver state in at_t, at_z, at_h, at_s (next saved time); at_s = -1:
+    # start at t0, -2: done. A paused member goes on from there when called again,
+    # exactly as if it had not paused.
     n, N = Y0.shape
     T = save_t.shape[0]
     is_log = np.zeros(n, dtype=np.bool_)
     for r in log_rows:
         is_log[r] = True
-    rows = (log_rows, np.flatnonzero(~is_log))
     one = np.ones(1, dtype=np.bool_)
-    y = np.empty((1, n)).T
-    dy = np.empty((1, n)).T
-    V = np.empty((1, V_ROWS)).T
+    # one member's working arrays, each contiguous
+    y = np.empty((n, 1))
+    dy = np.empty((n, 1))
+    V = np.empty((V_ROWS, 1))
     g = np.empty(1)
+    tmp = np.empty(log_rows.shape[0])
     K = np.empty((7, n))
     z = np.empty(n)
-    zs = np.empty(n)
     z_new = np.empty(n)
+    ytmp = np.empty(n)
+    atol = np.empty(n)
     total = 0
     for m in range(N):
         if at_s[m] == -2:
             continue
-        Pm = P[:, m:m + 1]
+        W = (P[:, m:m + 1], y, dy, V, one, log_rows, linear_rows, positive_rows, log_max, log_rate, g, tmp)
+        for i in range(n):
+            atol[i] = ATOL[i, m]
         if at_s[m] == -1:
             for i in range(n):
                 z[i] = np.log(Y0[i, m]) if is_log[i] else Y0[i, m]
             t = t0
-            g_old = _rhs(t, z, Pm, rows, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
-            total += 1
             s = 0
             while s < T and save_t[s] <= t0:
                 for i in range(n):
                     OUT[s, i, m] = Y0[i, m]
                 s += 1
             stop_time[m] = t1
-            if g_old >= 0:
-                event_kind[m], event_time[m], stop_time[m] = 1, t0, t0
             h = min(h_max, 0.01 * (t1 - t0))
             count = 0
-            just_rejected = False
-        else:  # where it paused: the same state, step and first stage as it had there
+        else:  # where it paused: the same state and step as it had there
             for i in range(n):
                 z[i] = at_z[i, m]
-            t, h, s, count, just_rejected = at_t[m], at_h[m], at_s[m], steps[m], at_flag[m]
-            g_old = _rhs(t, z, Pm, rows, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
-            total += 1
+            t, h, s, count = at_t[m], at_h[m], at_s[m], steps[m]
+        rk45_rhs(t, z, K[0], True, np.inf, W)
+        g_old = g[0]
+        total += 1
+        if at_s[m] == -1 and g_old >= 0:
+            event_kind[m], event_time[m], stop_time[m] = 1, t0, t0
         b = 0
         while b < bps.shape[0] and bps[b] <= t:
             b += 1
         while event_kind[m] == 0 and t < t1 and t < t_pause:
             seg_end = bps[b] if b < bps.shape[0] and bps[b] < t1 else t1
-            last = False
-            if t + h >= seg_end - 1e-12 * max(1.0, abs(seg_end)):
-                h, last = seg_end - t, True
-            left = np.nextafter(seg_end, -np.inf) if seg_end < t1 else seg_end
-            for st in range(1, 6):
+            ok, t_new, h, nfev = rk45_step(t, z, h, seg_end, seg_end if seg_end < t1 else np.inf, h_max, RTOL,
+                                           atol, K, ytmp, z_new, W)
+            total += nfev
+            attempts = nfev // 6  # (six evaluations an attempt)
+            count += attempts
+            rejected[m] += attempts - 1 if ok else attempts
+            if not ok:
+                event_kind[m], event_time[m], stop_time[m] = 2, t, t
+                break
+            g_new = g[0]
+            step = t_new - t
+            crossed = g_old < 0 <= g_new
+            t_end = t_new
+            if crossed:
+                frac = g_old / (g_old - g_new) if np.isfinite(g_new) else 1.0
+                t_end = t + step * min(max(frac, 0.0), 1.0)
+            while s < T and save_t[s] <= t_end + 1e-12 * max(1.0, abs(t_end)):
+                _save(OUT, s, m, z, K, step, (min(save_t[s], t_new) - t) / step, is_log)
+                s += 1
+            if crossed:
+                event_kind[m], event_time[m], stop_time[m] = 1, t_end, t_end
+                _save(OUT, T - 1, m, z, K, step, (t_end - t) / step, is_log)  # the state at the event
                 for i in range(n):
-                    zs[i] = z[i]
-                for j in range(st):
-                    a = h * A[st, j]
-                    for i in range(n):
-                        zs[i] += a * K[j, i]
-                tt = t + C[st] * h
-                _rhs(min(tt, left), zs, Pm, rows, y, dy, K[st], V, one, positive_rows, log_max, log_rate, g,
-                     False)
+                    z[i] = np.log(OUT[T - 1, i, m]) if is_log[i] else OUT[T - 1, i, m]
+                break
+            t = t_new
             for i in range(n):
-                z_new[i] = z[i]
-            for j in range(6):
-                a = h * B[j]
-                for i in range(n):
-                    z_new[i] += a * K[j, i]
-            finite = True
-            for i in range(n):
-                finite = finite and np.isfinite(z_new[i])
-            t_new = seg_end if last else t + h
-            g_new = _rhs(min(t_new, left), z_new, Pm, rows, y, dy, K[6], V, one, positive_rows, log_max,
-                         log_rate, g)
-            total += 6
-            count += 1
-            err = 0.0
-            if finite:
-                for i in range(n):
-                    zs[i] = 0.0
-                for j in range(7):
-                    a = h * E[j]
-                    for i in range(n):
-                        zs[i] += a * K[j, i]
-                for i in range(n):
-                    sc = ATOL[i, m] + RTOL[i] * max(abs(z[i]), abs(z_new[i]))
-                    err += (zs[i] / sc) ** 2
-                err = np.sqrt(err / n)
-            if not finite or not err == err:
-                err = np.inf
-            if err <= 1.0:
-                crossed = g_old < 0 <= g_new
-                t_end = t_new
-                if crossed:
-                    frac = g_old / (g_old - g_new) if np.isfinite(g_new) else 1.0
-                    t_end = t + h * min(max(frac, 0.0), 1.0)
-                while s < T and save_t[s] <= t_end + 1e-12 * max(1.0, abs(t_end)):
-                    _save(OUT, s, m, z, K, h, (min(save_t[s], t_new) - t) / h, is_log)
-                    s += 1
-                if crossed:
-                    event_kind[m], event_time[m], stop_time[m] = 1, t_end, t_end
-                    _save(OUT, T - 1, m, z, K, h, (t_end - t) / h, is_log)  # the state at the event
-                    for i in range(n):
-                        z[i] = np.log(OUT[T - 1, i, m]) if is_log[i] else OUT[T - 1, i, m]
-                    break
-                t = t_new
-                for i in range(n):
-                    z[i] = z_new[i]
-                    K[0, i] = K[6, i]
-                g_old = g_new
-                factor = 10.0 if err == 0 else min(10.0, 0.9 * err ** -0.2)
-                if just_rejected:  # as scipy: no growth right after a rejected step
-                    factor = min(factor, 1.0)
-                just_rejected = False
-                h = min(h * factor, h_max)
-                if last and seg_end < t1:  # a breakpoint: the right-hand side changes here
-                    b += 1
-                    g_old = _rhs(t, z, Pm, rows, y, dy, K[0], V, one, positive_rows, log_max, log_rate, g)
-                    total += 1
-            else:
-                rejected[m] += 1
-                just_rejected = True
-                h *= max(0.2, 0.9 * err ** -0.2) if np.isfinite(err) else 0.2
-                if h < 10 * np.spacing(max(abs(t), 1.0)):
-                    event_kind[m], event_time[m], stop_time[m] = 2, t, t
-            if count >= max_steps and event_kind[m] == 0 and t < t1:
+                z[i] = z_new[i]
+                K[0, i] = K[6, i]
+            g_old = g_new
+            if t == seg_end and seg_end < t1:  # a breakpoint: the right-hand side changes here
+                b += 1
+                rk45_rhs(t, z, K[0], True, np.inf, W)
+                g_old = g[0]
+                total += 1
+            if count >= max_steps and t < t1:
                 event_kind[m], event_time[m], stop_time[m] = 3, t, t
         steps[m] = count
         if event_kind[m] == 0 and t < t1:  # paused
             for i in range(n):
                 at_z[i, m] = z[i]
-            at_t[m], at_h[m], at_s[m], at_flag[m] = t, h, s, just_rejected
+            at_t[m], at_h[m], at_s[m] = t, h, s
             continue
         at_s[m] = -2
         for q in range(s, T):  # stopped early: hold the state where it stopped
@@ -331,12 +267,11 @@ def adaptive_loop(model: Model) -> Any:
     kernel = model.plan.kernel
     if kernel is None:
         raise ValueError("adaptive ensembles need the JIT kernel (numba, and AISCALE_JIT not 0)")
-    module = kernel.derivatives.__module__ if hasattr(kernel.derivatives, "__module__") else None
     source = "\n".join([
         f"# generated by aiscale from model {model.plan.model_name!r}: adaptive RK45 member by member",
         "import numpy as np",
         "from numba import njit",
-        f"from {module} import derivatives, blowup_indicator",
+        f"from {kernel.rk45_module.__name__} import rk45_rhs, rk45_step",
         ADAPTIVE_MEMBERS.replace("V_ROWS", str(max(len(kernel.variables), 1))),
     ]) + "\n"
     return _load_cached(source).adaptive_members
@@ -392,15 +327,16 @@ def run_adaptive(model: Model, parameter_sets: pd.DataFrame | Mapping[str, Seque
     stop_time, event_time = np.empty(n), np.full(n, np.nan)
     kind, steps, rejected = (np.zeros(n, dtype=np.int64) for _ in range(3))
     at = {"t": np.empty(n), "z": np.empty((len(plan.state_names), n)), "h": np.empty(n),
-          "s": np.full(n, -1, dtype=np.int64), "flag": np.zeros(n, dtype=np.bool_)}
+          "s": np.full(n, -1, dtype=np.int64)}
     y0, atol = np.ascontiguousarray(y0), np.ascontiguousarray(atol)
-    settings = (positive.astype(np.int64), positive.astype(np.int64), float(log_max),
+    settings = (positive.astype(np.int64), np.flatnonzero(~plan.positive).astype(np.int64),
+                positive.astype(np.int64), float(log_max),
                 np.nan if log_rate is None else float(log_rate), rtols, float(max_step),
                 np.array(sorted(bps), dtype=float), int(max_steps))
 
     def integrate(until: float) -> int:  # (the members' arrays as they are bound when called)
         return loop(float(start), float(stop), float(until), times, y0, P, out, atol, *settings, stop_time,
-                    event_time, kind, steps, rejected, at["t"], at["z"], at["h"], at["s"], at["flag"])
+                    event_time, kind, steps, rejected, at["t"], at["z"], at["h"], at["s"])
 
     kept = np.arange(n)
     screening = screen is not None and screen_until is not None and start < screen_until < stop

@@ -12,7 +12,11 @@ watchdog are handled as for every other solver. Results agree with scipy's RK45 
 rounding (sums are taken in another order than BLAS takes them), step for step.
 
 It is used for RK45 runs of models with a compiled kernel; ``AISCALE_SCIPY_RK45=1``
-uses scipy's instead.
+uses scipy's instead. The same compiled step (``rk45_step`` in :data:`STEP_SOURCE`)
+integrates each member of an adaptive ensemble (:func:`.ensemble.run_adaptive`). Two
+departures from scipy, both at the level of rounding or of failure: the exponentials of
+log-space states are :func:`.runtime._vexp` (within 1 ulp of numpy's), and a step to a
+state that is not finite is rejected instead of accepted.
 """
 
 from __future__ import annotations
@@ -44,21 +48,53 @@ P = np.array([
     [0, -282668133 / 205662961, 2019193451 / 616988883, -1453857185 / 822651844],
     [0, 40617522 / 29380423, -110615467 / 29380423, 69997945 / 29380423]])
 
-#: The compiled step, written into a model's loops module beside ``solver_rhs``.
-STEP_SOURCE = """@njit(cache=True, error_model='numpy', nogil=True, inline='always')
-def _rhs(t, seg_end, z, P, Y, DY, out, V, active, log_rows, positive_rows, log_max, log_rate, G):
-    # the right-hand side at the left limit of a breakpoint, as _System._kernel_rhs
-    if t >= seg_end:
-        t = np.nextafter(seg_end, -np.inf)
-    solver_rhs(t, z.reshape(Y.shape), P, Y, DY, DZ_SHAPE(out, Y), V, active, log_rows, positive_rows,
-               log_max, log_rate, G)
+#: The compiled step, written into a module of its own beside a model's kernel (its
+#: right-hand side ``flow_derivatives`` and ``blowup_indicator``): used by single runs
+#: (:class:`CompiledRK45`) and, member by member, by adaptive ensembles
+#: (:data:`.ensemble.ADAPTIVE_MEMBERS`).
+STEP_SOURCE = """from aiscale.stocks_flows.rk45 import A, B, C, E
+
+
+@njit(cache=True, error_model='numpy', nogil=True, inline='always')
+def rk45_rhs(t, z, dz, indicator, t_limit, W):
+    # d(solver variable)/dt at (t, z) into dz, kept finite (a blow-up is the indicator's
+    # to report); z and dz are the states Y (n, N) flattened in C order, logarithms in
+    # log_rows. With `indicator`, the blow-up indicator into G (only the ends of steps
+    # need it). A time at or past t_limit (a breakpoint) reads its left limit, as
+    # _System._clock does.
+    P, Y, DY, V, active, log_rows, linear_rows, positive_rows, log_max, log_rate, G, tmp = W
+    if t >= t_limit:
+        t = np.nextafter(t_limit, -np.inf)
+    N = Y.shape[1]
+    for m in range(N):
+        for i in linear_rows:
+            Y[i, m] = z[i * N + m]
+        # the exponentials gathered, so that they are vectorised (.runtime._vexp)
+        for j in range(log_rows.shape[0]):
+            tmp[j] = z[log_rows[j] * N + m]
+        for j in range(log_rows.shape[0]):
+            tmp[j] = _vexp(tmp[j])
+        for j in range(log_rows.shape[0]):
+            Y[log_rows[j], m] = tmp[j]
+    flow_derivatives(t, Y, P, DY, V, active)
+    if indicator:
+        blowup_indicator(Y, DY, positive_rows, log_max, log_rate, G)
+    for m in range(N):
+        for i in linear_rows:
+            v = DY[i, m]
+            dz[i * N + m] = 0.0 if v != v else min(max(v, -1e300), 1e300)
+        for r in log_rows:
+            v = DY[r, m] / Y[r, m]
+            dz[r * N + m] = 0.0 if v != v else min(max(v, -1e300), 1e300)
 
 
 @njit(cache=True, error_model='numpy', nogil=True)
-def rk45_step(t, y, f, h_abs, t_bound, seg_end, max_step, rtol, atol, A, B, C, E, K, ytmp, y_new, f_new,
-              P, Y, DY, V, active, log_rows, positive_rows, log_max, log_rate, G):
-    # One accepted step of scipy's RK45 (RungeKutta._step_impl with rk_step): returns
-    # (accepted, t_new, next h_abs, evaluations). y_new, f_new and K hold the step.
+def rk45_step(t, y, h_abs, t_bound, t_limit, max_step, rtol, atol, K, ytmp, y_new, W):
+    # One accepted step of scipy's RK45 (RungeKutta._step_impl with rk_step) from
+    # (t, y) with K[0] = f(t, y): returns (accepted, t_new, next h_abs, evaluations).
+    # y_new, the stages K (K[6] = f(t_new, y_new)) and W's G (the blow-up indicator at
+    # t_new) hold the step. Not accepted: the step size fell below scipy's minimum.
+    # rtol and atol per row. Unlike scipy, a step to a state not finite is rejected.
     n = y.shape[0]
     min_step = 10 * abs(np.nextafter(t, np.inf) - t)
     if h_abs > max_step:
@@ -75,52 +111,54 @@ def rk45_step(t, y, f, h_abs, t_bound, seg_end, max_step, rtol, atol, A, B, C, E
             t_new = t_bound
         h = t_new - t
         h_abs = abs(h)
-        for i in range(n):
-            K[0, i] = f[i]
         for s in range(1, 6):
             for i in range(n):
-                acc = 0.0
-                for j in range(s):
-                    acc += K[j, i] * A[s, j]
-                ytmp[i] = y[i] + acc * h
-            _rhs(t + C[s] * h, seg_end, ytmp, P, Y, DY, K[s], V, active, log_rows, positive_rows,
-                 log_max, log_rate, G)
-            nfev += 1
+                ytmp[i] = 0.0
+            for j in range(s):
+                a = A[s, j]
+                for i in range(n):
+                    ytmp[i] += K[j, i] * a
+            for i in range(n):
+                ytmp[i] = y[i] + ytmp[i] * h
+            rk45_rhs(t + C[s] * h, ytmp, K[s], False, t_limit, W)
         for i in range(n):
-            acc = 0.0
-            for j in range(6):
-                acc += K[j, i] * B[j]
-            y_new[i] = y[i] + h * acc
-        _rhs(t + h, seg_end, y_new, P, Y, DY, f_new, V, active, log_rows, positive_rows, log_max,
-             log_rate, G)
-        nfev += 1
+            y_new[i] = 0.0
+        for j in range(6):
+            b = B[j]
+            for i in range(n):
+                y_new[i] += K[j, i] * b
+        finite = True
         for i in range(n):
-            K[6, i] = f_new[i]
-        total = 0.0
-        for i in range(n):
-            acc = 0.0
+            y_new[i] = y[i] + y_new[i] * h
+            finite = finite and np.isfinite(y_new[i])
+        rk45_rhs(t + h, y_new, K[6], True, t_limit, W)
+        nfev += 6
+        error_norm = np.inf
+        if finite:
+            for i in range(n):
+                ytmp[i] = 0.0
             for j in range(7):
-                acc += K[j, i] * E[j]
-            a, b = abs(y[i]), abs(y_new[i])
-            biggest = a + b if a != a or b != b else (a if a > b else b)  # np.maximum: NaN propagates
-            scale = atol[i] + biggest * rtol
-            e = acc * h / scale
-            total += e * e
-        error_norm = np.sqrt(total) / np.sqrt(n)
+                e = E[j]
+                for i in range(n):
+                    ytmp[i] += K[j, i] * e
+            total = 0.0
+            for i in range(n):
+                scale = atol[i] + max(abs(y[i]), abs(y_new[i])) * rtol[i]
+                e = ytmp[i] * h / scale
+                total += e * e
+            error_norm = np.sqrt(total) / np.sqrt(n)
         if error_norm < 1:
             if error_norm == 0:
                 factor = MAX_FACTOR
             else:
-                factor = SAFETY * error_norm ** ERROR_EXPONENT
-                factor = factor if factor < MAX_FACTOR else MAX_FACTOR
+                factor = min(MAX_FACTOR, SAFETY * error_norm ** ERROR_EXPONENT)
             if rejected:
-                factor = factor if factor < 1.0 else 1.0
+                factor = min(factor, 1.0)
             return True, t_new, h_abs * factor, nfev
         factor = SAFETY * error_norm ** ERROR_EXPONENT
         h_abs *= factor if factor > MIN_FACTOR else MIN_FACTOR
         rejected = True
-""".replace("DZ_SHAPE(out, Y)", "out.reshape(Y.shape)").replace(
-    "SAFETY", repr(SAFETY)).replace("MIN_FACTOR", repr(MIN_FACTOR)).replace(
+""".replace("SAFETY", repr(SAFETY)).replace("MIN_FACTOR", repr(MIN_FACTOR)).replace(
     "MAX_FACTOR", repr(MAX_FACTOR)).replace("ERROR_EXPONENT", repr(ERROR_EXPONENT))
 
 
@@ -151,6 +189,14 @@ class CompiledRK45:
         self.status = "running" if self.n and t_bound != t0 else "finished"
         self.K = np.empty((7, self.n))
         self._ytmp = np.empty(self.n)
+        self._rtol = np.full(self.n, self.rtol)
+        # the right-hand side's working arrays: its states, derivatives and variables in
+        # the system's scratch buffers (what the system's remembered evaluation reads)
+        y, dy, V = system._scratch
+        self._g = np.empty(system.n)
+        self._work = (system.P, y, dy, V, system.active, system.log_rows,
+                      np.flatnonzero(~np.asarray(system.log_mask, dtype=bool)), system._positive_rows,
+                      system._log_max, system._log_rate, self._g, np.empty(len(system.log_rows)))
         # scipy's RungeKutta.__init__: f at the start, then the empirical first step
         self.f = system.rhs(self.t, self.y)
         self.h_abs = self._initial_step()
@@ -176,22 +222,20 @@ class CompiledRK45:
             raise RuntimeError("attempt to step on a failed or finished solver")
         system = self.system
         t = self.t
-        y_new, f_new = np.empty(self.n), np.empty(self.n)
-        y, dy, V = system._scratch
-        g = np.empty(system.n)
+        y_new = np.empty(self.n)
+        self.K[0] = self.f
         ok, t_new, h_abs, nfev = self.step_function(
-            t, self.y, self.f, self.h_abs, self.t_bound, system.segment_end, self.max_step, self.rtol,
-            self.atol, A, B, C, E, self.K, self._ytmp, y_new, f_new, system.P, y, dy, V, system.active,
-            system.log_rows, system._positive_rows, system._log_max, system._log_rate, g)
+            t, self.y, self.h_abs, self.t_bound, system.segment_end, self.max_step, self._rtol, self.atol,
+            self.K, self._ytmp, y_new, self._work)
         system.charge(nfev)
         if not ok:
             self.status = "failed"
             self.h_abs = h_abs
             return "Required step size is less than spacing between numbers."
         self.t_old, self.y_old = t, self.y
-        self.t, self.y, self.f, self.h_abs = float(t_new), y_new, f_new, float(h_abs)
+        self.t, self.y, self.f, self.h_abs = float(t_new), y_new, self.K[6].copy(), float(h_abs)
         # the last evaluation (at t_new, y_new): what the event indicators reuse
-        system._last = (system._clock(self.t), self.y, system.active.copy(), None, f_new, g)
+        system._last = (system._clock(self.t), self.y, system.active.copy(), None, self.f, self._g.copy())
         if self.t - self.t_bound >= 0:
             self.status = "finished"
         return None
