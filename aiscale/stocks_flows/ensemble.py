@@ -166,7 +166,7 @@ def adaptive_members(t0, t1, t_pause, save_t, Y0, P, OUT, ATOL, log_rows, linear
     dy = np.empty((n, 1))
     V = np.empty((V_ROWS, 1))
     g = np.empty(1)
-    tmp = np.empty(log_rows.shape[0])
+    tmp = np.empty((2, log_rows.shape[0]))
     K = np.empty((7, n))
     z = np.empty(n)
     z_new = np.empty(n)

@@ -66,16 +66,18 @@ def rk45_rhs(t, z, dz, indicator, t_limit, W):
     if t >= t_limit:
         t = np.nextafter(t_limit, -np.inf)
     N = Y.shape[1]
+    L = log_rows.shape[0]
     for m in range(N):
         for i in linear_rows:
             Y[i, m] = z[i * N + m]
-        # the exponentials gathered, so that they are vectorised (.runtime._vexp)
-        for j in range(log_rows.shape[0]):
-            tmp[j] = z[log_rows[j] * N + m]
-        for j in range(log_rows.shape[0]):
-            tmp[j] = _vexp(tmp[j])
-        for j in range(log_rows.shape[0]):
-            Y[log_rows[j], m] = tmp[j]
+        # the log rows gathered into tmp (2, L), so that their exponentials, and below
+        # their rates, are computed by vectorised loops (.runtime._vexp)
+        for j in range(L):
+            tmp[0, j] = z[log_rows[j] * N + m]
+        for j in range(L):
+            tmp[0, j] = _vexp(tmp[0, j])
+        for j in range(L):
+            Y[log_rows[j], m] = tmp[0, j]
     flow_derivatives(t, Y, P, DY, V, active)
     if indicator:
         blowup_indicator(Y, DY, positive_rows, log_max, log_rate, G)
@@ -83,12 +85,17 @@ def rk45_rhs(t, z, dz, indicator, t_limit, W):
         for i in linear_rows:
             v = DY[i, m]
             dz[i * N + m] = 0.0 if v != v else min(max(v, -1e300), 1e300)
-        for r in log_rows:
-            v = DY[r, m] / Y[r, m]
-            dz[r * N + m] = 0.0 if v != v else min(max(v, -1e300), 1e300)
+        for j in range(L):
+            tmp[0, j] = Y[log_rows[j], m]
+            tmp[1, j] = DY[log_rows[j], m]
+        for j in range(L):
+            v = tmp[1, j] / tmp[0, j]
+            tmp[1, j] = 0.0 if v != v else min(max(v, -1e300), 1e300)
+        for j in range(L):
+            dz[log_rows[j] * N + m] = tmp[1, j]
 
 
-@njit(cache=True, error_model='numpy', nogil=True)
+@njit(cache=True, error_model='numpy', nogil=True, _nrt=False)
 def rk45_step(t, y, h_abs, t_bound, t_limit, max_step, rtol, atol, K, ytmp, y_new, W):
     # One accepted step of scipy's RK45 (RungeKutta._step_impl with rk_step) from
     # (t, y) with K[0] = f(t, y): returns (accepted, t_new, next h_abs, evaluations).
@@ -196,7 +203,7 @@ class CompiledRK45:
         self._g = np.empty(system.n)
         self._work = (system.P, y, dy, V, system.active, system.log_rows,
                       np.flatnonzero(~np.asarray(system.log_mask, dtype=bool)), system._positive_rows,
-                      system._log_max, system._log_rate, self._g, np.empty(len(system.log_rows)))
+                      system._log_max, system._log_rate, self._g, np.empty((2, len(system.log_rows))))
         # scipy's RungeKutta.__init__: f at the start, then the empirical first step
         self.f = system.rhs(self.t, self.y)
         self.h_abs = self._initial_step()
