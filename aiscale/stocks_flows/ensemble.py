@@ -329,7 +329,7 @@ def run_adaptive(model: Model, parameter_sets: pd.DataFrame | Mapping[str, Seque
     at = {"t": np.empty(n), "z": np.empty((len(plan.state_names), n)), "h": np.empty(n),
           "s": np.full(n, -1, dtype=np.int64)}
     y0, atol = np.ascontiguousarray(y0), np.ascontiguousarray(atol)
-    settings = (positive.astype(np.int64), np.flatnonzero(~plan.positive).astype(np.int64),
+    settings = (positive.astype(np.uint64), np.flatnonzero(~plan.positive).astype(np.uint64),
                 positive.astype(np.int64), float(log_max),
                 np.nan if log_rate is None else float(log_rate), rtols, float(max_step),
                 np.array(sorted(bps), dtype=float), int(max_steps))

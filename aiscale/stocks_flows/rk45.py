@@ -61,38 +61,42 @@ def rk45_rhs(t, z, dz, indicator, t_limit, W):
     # to report); z and dz are the states Y (n, N) flattened in C order, logarithms in
     # log_rows. With `indicator`, the blow-up indicator into G (only the ends of steps
     # need it). A time at or past t_limit (a breakpoint) reads its left limit, as
-    # _System._clock does.
+    # _System._clock does. log_rows, linear_rows: unsigned (np.uint64).
     P, Y, DY, V, active, log_rows, linear_rows, positive_rows, log_max, log_rate, G, tmp = W
     if t >= t_limit:
         t = np.nextafter(t_limit, -np.inf)
     N = Y.shape[1]
     L = log_rows.shape[0]
+    # member by member through 1-D views; the row indices are unsigned, so that
+    # indexing needs no wraparound of negative indices
     for m in range(N):
+        zm, Ym = z[m::N], Y[:, m]
         for i in linear_rows:
-            Y[i, m] = z[i * N + m]
+            Ym[i] = zm[i]
         # the log rows gathered into tmp (2, L), so that their exponentials, and below
         # their rates, are computed by vectorised loops (.runtime._vexp)
         for j in range(L):
-            tmp[0, j] = z[log_rows[j] * N + m]
+            tmp[0, j] = zm[log_rows[j]]
         for j in range(L):
             tmp[0, j] = _vexp(tmp[0, j])
         for j in range(L):
-            Y[log_rows[j], m] = tmp[0, j]
+            Ym[log_rows[j]] = tmp[0, j]
     flow_derivatives(t, Y, P, DY, V, active)
     if indicator:
         blowup_indicator(Y, DY, positive_rows, log_max, log_rate, G)
     for m in range(N):
+        dzm, Ym, DYm = dz[m::N], Y[:, m], DY[:, m]
         for i in linear_rows:
-            v = DY[i, m]
-            dz[i * N + m] = 0.0 if v != v else min(max(v, -1e300), 1e300)
+            v = DYm[i]
+            dzm[i] = 0.0 if v != v else min(max(v, -1e300), 1e300)
         for j in range(L):
-            tmp[0, j] = Y[log_rows[j], m]
-            tmp[1, j] = DY[log_rows[j], m]
+            tmp[0, j] = Ym[log_rows[j]]
+            tmp[1, j] = DYm[log_rows[j]]
         for j in range(L):
             v = tmp[1, j] / tmp[0, j]
             tmp[1, j] = 0.0 if v != v else min(max(v, -1e300), 1e300)
         for j in range(L):
-            dz[log_rows[j] * N + m] = tmp[1, j]
+            dzm[log_rows[j]] = tmp[1, j]
 
 
 @njit(cache=True, error_model='numpy', nogil=True, _nrt=False)
@@ -201,8 +205,9 @@ class CompiledRK45:
         # the system's scratch buffers (what the system's remembered evaluation reads)
         y, dy, V = system._scratch
         self._g = np.empty(system.n)
-        self._work = (system.P, y, dy, V, system.active, system.log_rows,
-                      np.flatnonzero(~np.asarray(system.log_mask, dtype=bool)), system._positive_rows,
+        rows = np.asarray(system.log_mask, dtype=bool)
+        self._work = (system.P, y, dy, V, system.active, np.flatnonzero(rows).astype(np.uint64),
+                      np.flatnonzero(~rows).astype(np.uint64), system._positive_rows,
                       system._log_max, system._log_rate, self._g, np.empty((2, len(system.log_rows))))
         # scipy's RungeKutta.__init__: f at the start, then the empirical first step
         self.f = system.rhs(self.t, self.y)
