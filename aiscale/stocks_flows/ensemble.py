@@ -132,17 +132,22 @@ ADAPTIVE_MEMBERS = """
 from aiscale.stocks_flows.rk45 import P as PD  # scipy's RK45 dense output, defined once
 
 
-@njit(cache=True, error_model='numpy', nogil=True)
+@njit(cache=True, error_model='numpy', nogil=True, _nrt=False)
 def _save(OUT, s, m, z, K, h, x, is_log):
-    # the quartic dense output of the step at fraction x of it, as states
+    # the quartic dense output of the step at fraction x of it, as states (the powers
+    # of x multiplied out, as x ** k would)
+    x2 = x * x
+    x3 = x2 * x
+    x4 = x2 * x2
     for i in range(z.shape[0]):
-        acc = 0.0
-        for q in range(4):
-            c = 0.0
-            for j in range(7):
-                c += K[j, i] * PD[j, q]
-            acc += c * x ** (q + 1)
-        v = z[i] + h * acc
+        c1 = c2 = c3 = c4 = 0.0
+        for j in range(7):
+            k = K[j, i]
+            c1 += k * PD[j, 0]
+            c2 += k * PD[j, 1]
+            c3 += k * PD[j, 2]
+            c4 += k * PD[j, 3]
+        v = z[i] + h * (((c1 * x + c2 * x2) + c3 * x3) + c4 * x4)
         OUT[s, i, m] = np.exp(v) if is_log[i] else v
 
 
