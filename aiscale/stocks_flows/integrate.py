@@ -118,6 +118,13 @@ class _System:
         self.log_mask = log_mask                      # (n_states,) integrate ln(S)
         self.log_rows = np.flatnonzero(log_mask)
         self.active = np.ones(n, dtype=bool)
+        if self.kernel is not None:  # compile.SOLVER_RHS_SOURCE's arguments after z, dz and the times
+            y, dy, V = self._scratch
+            log_space = np.asarray(log_mask, dtype=bool)
+            self.solver_work = (self.P, y, dy, V, self.active, np.flatnonzero(log_space).astype(np.uint64),
+                                np.flatnonzero(~log_space).astype(np.uint64), self._positive_rows, self._log_max,
+                                self._log_rate)
+            self._rates_tmp = np.empty((2, len(self.log_rows)))
         self.nfev = 0
         self.max_evaluations, self.max_seconds = limits.max_evaluations, limits.max_seconds
         self.started = _time.perf_counter()
@@ -208,11 +215,10 @@ class _System:
         if t >= self.segment_end:
             t = self._clock(t)
         self.charge()
-        y, dy, V = self._scratch
-        dz = np.empty(y.size)
+        dz = np.empty(z.size)
         g = np.empty(self.n)
-        self._solver_rhs(t, z.reshape(y.shape), self.P, y, dy, dz.reshape(y.shape), V, self.active,
-                         self.log_rows, self._positive_rows, self._log_max, self._log_rate, g)
+        self._solver_rhs(t, np.ascontiguousarray(z, dtype=float), dz, True, np.inf, *self.solver_work, g,
+                         self._rates_tmp)
         self._last = (t, z, self.active.copy(), None, dz, g)
         return dz
 

@@ -48,57 +48,16 @@ P = np.array([
     [0, -282668133 / 205662961, 2019193451 / 616988883, -1453857185 / 822651844],
     [0, 40617522 / 29380423, -110615467 / 29380423, 69997945 / 29380423]])
 
-#: The compiled step, written into a module of its own beside a model's kernel (its
-#: right-hand side ``flow_derivatives`` and ``blowup_indicator``): used by single runs
+#: The compiled step, written into a module of its own beside a model's kernel, after
+#: the right-hand side in the solver's variables (``solver_rates``, inlined: the body of
+#: the kernel's ``solver_rhs``, see ``compile.SOLVER_RHS_SOURCE``): used by single runs
 #: (:class:`CompiledRK45`) and, member by member, by adaptive ensembles
 #: (:data:`.ensemble.ADAPTIVE_MEMBERS`).
 STEP_SOURCE = """from aiscale.stocks_flows.rk45 import A, B, C, E
 
 
-@njit(cache=True, error_model='numpy', nogil=True, inline='always')
-def rk45_rhs(t, z, dz, indicator, t_limit, W):
-    # d(solver variable)/dt at (t, z) into dz, kept finite (a blow-up is the indicator's
-    # to report); z and dz are the states Y (n, N) flattened in C order, logarithms in
-    # log_rows. With `indicator`, the blow-up indicator into G (only the ends of steps
-    # need it). A time at or past t_limit (a breakpoint) reads its left limit, as
-    # _System._clock does. log_rows, linear_rows: unsigned (np.uint64).
-    P, Y, DY, V, active, log_rows, linear_rows, positive_rows, log_max, log_rate, G, tmp = W
-    if t >= t_limit:
-        t = np.nextafter(t_limit, -np.inf)
-    N = Y.shape[1]
-    L = log_rows.shape[0]
-    # member by member through 1-D views; the row indices are unsigned, so that
-    # indexing needs no wraparound of negative indices
-    for m in range(N):
-        zm, Ym = z[m::N], Y[:, m]
-        for i in linear_rows:
-            Ym[i] = zm[i]
-        # the log rows gathered into tmp (2, L), so that their exponentials, and below
-        # their rates, are computed by vectorised loops (.runtime._vexp)
-        for j in range(L):
-            tmp[0, j] = zm[log_rows[j]]
-        for j in range(L):
-            tmp[0, j] = _vexp(tmp[0, j])
-        for j in range(L):
-            Ym[log_rows[j]] = tmp[0, j]
-    flow_derivatives(t, Y, P, DY, V, active)
-    if indicator:
-        blowup_indicator(Y, DY, positive_rows, log_max, log_rate, G)
-    for m in range(N):
-        dzm, Ym, DYm = dz[m::N], Y[:, m], DY[:, m]
-        for i in linear_rows:
-            v = DYm[i]
-            dzm[i] = 0.0 if v != v else min(max(v, -1e300), 1e300)
-        for j in range(L):
-            tmp[0, j] = Ym[log_rows[j]]
-            tmp[1, j] = DYm[log_rows[j]]
-        for j in range(L):
-            v = tmp[1, j] / tmp[0, j]
-            tmp[1, j] = 0.0 if v != v else min(max(v, -1e300), 1e300)
-        for j in range(L):
-            dzm[log_rows[j]] = tmp[1, j]
-
-
+# (without NRT: the arrays are the caller's, and reference counting the working
+# arrays at each inlined evaluation cost about a tenth of the run)
 @njit(cache=True, error_model='numpy', nogil=True, _nrt=False)
 def rk45_step(t, y, h_abs, t_bound, t_limit, max_step, rtol, atol, K, ytmp, y_new, W):
     # One accepted step of scipy's RK45 (RungeKutta._step_impl with rk_step) from
@@ -131,7 +90,7 @@ def rk45_step(t, y, h_abs, t_bound, t_limit, max_step, rtol, atol, K, ytmp, y_ne
                     ytmp[i] += K[j, i] * a
             for i in range(n):
                 ytmp[i] = y[i] + ytmp[i] * h
-            rk45_rhs(t + C[s] * h, ytmp, K[s], False, t_limit, W)
+            solver_rates(t + C[s] * h, ytmp, K[s], False, t_limit, W)
         for i in range(n):
             y_new[i] = 0.0
         for j in range(6):
@@ -142,7 +101,7 @@ def rk45_step(t, y, h_abs, t_bound, t_limit, max_step, rtol, atol, K, ytmp, y_ne
         for i in range(n):
             y_new[i] = y[i] + y_new[i] * h
             finite = finite and np.isfinite(y_new[i])
-        rk45_rhs(t + h, y_new, K[6], True, t_limit, W)
+        solver_rates(t + h, y_new, K[6], True, t_limit, W)
         nfev += 6
         error_norm = np.inf
         if finite:
@@ -203,12 +162,8 @@ class CompiledRK45:
         self._rtol = np.full(self.n, self.rtol)
         # the right-hand side's working arrays: its states, derivatives and variables in
         # the system's scratch buffers (what the system's remembered evaluation reads)
-        y, dy, V = system._scratch
         self._g = np.empty(system.n)
-        rows = np.asarray(system.log_mask, dtype=bool)
-        self._work = (system.P, y, dy, V, system.active, np.flatnonzero(rows).astype(np.uint64),
-                      np.flatnonzero(~rows).astype(np.uint64), system._positive_rows,
-                      system._log_max, system._log_rate, self._g, np.empty((2, len(system.log_rows))))
+        self._work = (*system.solver_work, self._g, np.empty((2, len(system.log_rows))))
         # scipy's RungeKutta.__init__: f at the start, then the empirical first step
         self.f = system.rhs(self.t, self.y)
         self.h_abs = self._initial_step()
