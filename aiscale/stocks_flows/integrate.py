@@ -118,7 +118,7 @@ class _System:
         self.log_mask = log_mask                      # (n_states,) integrate ln(S)
         self.log_rows = np.flatnonzero(log_mask)
         self.active = np.ones(n, dtype=bool)
-        if self.kernel is not None:  # compile.SOLVER_RHS_SOURCE's arguments after z, dz and the times
+        if self.kernel is not None:  # the kernel's solver_rhs: its working arrays and settings (P ... log_rate)
             y, dy, V = self._scratch
             log_space = np.asarray(log_mask, dtype=bool)
             self.solver_work = (self.P, y, dy, V, self.active, np.flatnonzero(log_space).astype(np.uint64),

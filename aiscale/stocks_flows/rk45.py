@@ -163,7 +163,7 @@ class CompiledRK45:
         # the right-hand side's working arrays: its states, derivatives and variables in
         # the system's scratch buffers (what the system's remembered evaluation reads)
         self._g = np.empty(system.n)
-        self._work = (*system.solver_work, self._g, np.empty((2, len(system.log_rows))))
+        self._work = (*system.solver_work, self._g, system._rates_tmp)
         # scipy's RungeKutta.__init__: f at the start, then the empirical first step
         self.f = system.rhs(self.t, self.y)
         self.h_abs = self._initial_step()
