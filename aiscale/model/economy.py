@@ -52,7 +52,7 @@ available finance would allow than the largest run done.
 
 from __future__ import annotations
 
-from ..stocks_flows import Model, clip, log10, maximum, minimum
+from ..stocks_flows import Model, clip, exp, log, log10, maximum, minimum
 from .automation import CAPABILITY
 from .parameters import declare
 
@@ -343,9 +343,10 @@ def _add_investment(m: Model) -> None:
                                 capability_at_start_flop, capability_spending_elasticity):
         """Capex capability progress alone justifies (AI R&D and narrow AI before AI earns
         much labour income): the 2012 level, growing with GWP and with capability^elasticity.
-        It starts one adjustment time ahead of spending on its own growth path, so spending
-        grows at that rate from the first day (no start-up transient)."""
-        return (ai_spending_2012 * (1 + capability_led_spending_growth_2012_per_year * spending_adjustment_years)
+        It starts one adjustment time ahead of spending on its own growth path (a factor
+        exp(growth x adjustment time)), so spending grows at that rate from the first day
+        (no start-up transient)."""
+        return (ai_spending_2012 * exp(capability_led_spending_growth_2012_per_year * spending_adjustment_years)
                 * gwp_usd_per_year / gwp_2012
                 * (capability_flop / capability_at_start_flop) ** capability_spending_elasticity)
 
@@ -398,8 +399,13 @@ def _add_investment(m: Model) -> None:
 
     @m.flow("USD/year/year")
     def ai_spending_change(desired_ai_spending_usd_per_year, ai_spending_usd_per_year, spending_adjustment_years):
-        """Capex closes the gap to what investors want over the adjustment time."""
-        return (desired_ai_spending_usd_per_year - ai_spending_usd_per_year) / spending_adjustment_years
+        """Capex closes the gap to what investors want over the adjustment time, in
+        proportion (partial adjustment in logs): capex 30 times below what investors want
+        grows at ln 30 / 0.75 = 4.5 e-folds a year, not at 29 / 0.75 = 39 (which no
+        construction pipeline delivers). Near the target it is the same as closing the
+        gap in dollars."""
+        return ai_spending_usd_per_year * log(desired_ai_spending_usd_per_year / ai_spending_usd_per_year) / (
+            spending_adjustment_years)
 
     @m.auxiliary("dimensionless")
     def ai_spending_share_of_gwp(ai_spending_usd_per_year, gwp_usd_per_year):

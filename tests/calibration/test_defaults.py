@@ -48,7 +48,6 @@ def test_build_model_uses_the_calibration_unless_asked_not_to():
     assert all(p.value == table.loc[n, "value"] for n, p in hand_set.parameters.items())
 
 
-@pytest.mark.xfail(reason="model v2 fits training compute at 0.32 orders of magnitude RMS over 2012-2025 and 0.303 over 2015-2025 (v1: 0.27; the best straight line through the 2014-2025 records: 0.29): the smooth fleet-driven path misses the 2014 jump (-0.54), the flat 2016-2018 records (2018: +0.57) and the 2023 jump (-0.48); open in issue 11", strict=False)
 def test_every_series_rms_is_reported_and_training_compute_fits_within_0_3():
     """Acceptance: fitted to all data, the default model's frontier training compute
     has an RMS log10 residual below 0.3 over 2015-2025 (recomputed here with the

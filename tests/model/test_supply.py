@@ -226,7 +226,7 @@ def test_chips_bind_when_demand_outruns_the_packaging_lead_time(model):
     """A demand surge, as in 2023, finds CoWoS and HBM capacity built for slower growth:
     for a year or more the supply chain, not money, caps the largest run."""
     f = surge(model).frame
-    assert (f.loc[2022.0:2022.75, "binding_constraint"] == "money").all()
+    assert (f.loc[2022.0:2022.5, "binding_constraint"] == "money").all()
     assert (f.loc[2023.5:2025.75, "binding_constraint"] == "chips").all()
     window = f.loc[2023.5:2025.75]
     assert (window["max_run_flop_chips"] < window["max_run_flop_power"]).all()

@@ -126,13 +126,22 @@ def test_an_output_that_never_varies_says_so():
     assert r.warning().startswith("warning: automation_100_year is the same in all 8 runs (100% never reach it")
 
 
-def test_design_points_that_contradict_the_start_are_counted():
-    """A prior-only design over every parameter has points whose parameters contradict
-    the 2012 state (they stop at once); the design cannot replace them, so it says how
-    many. Within the history-plausible ranges there are fewer."""
-    prior = sensitivity("baseline", "morris", 8, "run_1e28_year", seed=0, prior_only=True,
-                        settings=Settings(stop=2030.0), workers=1)
-    assert 0 < prior.start_inconsistent_share < 0.1  # measured 1.8% of 904 points
-    posterior = sensitivity("baseline", "morris", 8, "run_1e28_year", seed=0, settings=Settings(stop=2030.0),
-                            workers=1)
+def test_design_points_that_contradict_the_start_are_counted(monkeypatch):
+    """Design points whose parameters contradict the 2012 state stop at once; the design
+    cannot replace them, so it says how many. Under the model's own watchdog a
+    prior-only design of the baseline has none; under one that calls growth above 5 a
+    year a blow-up, some (and fewer within the history-plausible ranges)."""
+    import aiscale.model
+    from aiscale.stocks_flows import BlowUp
+
+    short = Settings(stop=2030.0)
+    own = sensitivity("baseline", "morris", 4, "run_1e28_year", seed=0, prior_only=True, settings=short, workers=1)
+    assert own.start_inconsistent_share == 0
+    # (the history-plausible ranges are scanned, and remembered, under the model's own watchdog)
+    assert sensitivity("baseline", "morris", 4, "run_1e28_year", seed=0, settings=short,
+                       workers=1).start_inconsistent_share == 0
+    monkeypatch.setattr(aiscale.model, "DEFAULT_BLOWUP", BlowUp(max_value=1e200, max_growth_rate=5.0))
+    prior = sensitivity("baseline", "morris", 4, "run_1e28_year", seed=0, prior_only=True, settings=short, workers=1)
+    assert 0 < prior.start_inconsistent_share < 0.5
+    posterior = sensitivity("baseline", "morris", 4, "run_1e28_year", seed=0, settings=short, workers=1)
     assert posterior.start_inconsistent_share < prior.start_inconsistent_share
