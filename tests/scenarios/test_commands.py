@@ -90,3 +90,11 @@ def test_a_failing_chunk_exits_2_and_leaves_no_partial_file(tmp_path, capsys, mo
     err = capsys.readouterr().err.strip()
     assert "chunk 1 (runs 4-7) failed after 1 retries: RuntimeError: disk on fire" in err
     assert len(err.splitlines()) == 1 and list(tmp_path.iterdir()) == []
+
+
+def test_the_ensemble_command_defaults_to_the_ensembles_tolerance():
+    from aiscale.cli import build_parser
+    from aiscale.scenarios.ensemble import ADAPTIVE_RTOL, Settings
+
+    args = build_parser().parse_args(["ensemble"])
+    assert args.rtol == ADAPTIVE_RTOL == Settings().rtol
