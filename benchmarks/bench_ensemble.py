@@ -7,7 +7,7 @@ is asserted).
 In one run:
 (a) the default ensemble: ``--members`` posterior-predictive members of the baseline,
     2012-2060, matched to history (draws that fail the history check are replaced), each
-    member on its own adaptive RK45 step (rtol 3e-5, the default), on every local core; wall time,
+    member on its own adaptive RK45 step (rtol 5e-5, the default), on every local core; wall time,
     CPU time (this process and its workers), draws run and peak memory;
 (b) its accuracy: the milestone years of ``--reference`` members (spread over the
     ensemble) against ``aiscale.run`` with the same parameters (adaptive RK45, rtol

@@ -117,8 +117,8 @@ def _ensemble_options(p: argparse.ArgumentParser, n: int, what: str = "members")
     p.add_argument("--until", type=year, default=END_YEAR, help=f"last year (default {END_YEAR:g})")
     p.add_argument("--dt", type=positive_float,
                    help="integrate with fixed RK4 steps of DT years instead (faster, less accurate; must divide 0.25)")
-    p.add_argument("--rtol", type=positive_float, default=3e-5,  # ensemble.ADAPTIVE_RTOL (not imported: startup)
-                   help="relative tolerance of each member's adaptive step (default 3e-5)")
+    p.add_argument("--rtol", type=positive_float, default=5e-5,  # ensemble.ADAPTIVE_RTOL (not imported: startup)
+                   help="relative tolerance of each member's adaptive step (default 5e-5)")
 
 
 def _settings(args: argparse.Namespace):
