@@ -56,6 +56,17 @@ P = np.array([
 STEP_SOURCE = """from aiscale.stocks_flows.rk45 import A, B, C, E
 
 
+@njit(cache=True, error_model='numpy', nogil=True, _nrt=False, inline='always')
+def _weighted(K, weights, k, out):
+    # out = sum over the first k stages of K[j] x weights[j], in that order
+    for i in range(out.shape[0]):
+        out[i] = 0.0
+    for j in range(k):
+        w = weights[j]
+        for i in range(out.shape[0]):
+            out[i] += K[j, i] * w
+
+
 # (without NRT: the arrays are the caller's, and reference counting the working
 # arrays at each inlined evaluation cost about a tenth of the run)
 @njit(cache=True, error_model='numpy', nogil=True, _nrt=False)
@@ -82,21 +93,11 @@ def rk45_step(t, y, h_abs, t_bound, t_limit, max_step, rtol, atol, K, ytmp, y_ne
         h = t_new - t
         h_abs = abs(h)
         for s in range(1, 6):
-            for i in range(n):
-                ytmp[i] = 0.0
-            for j in range(s):
-                a = A[s, j]
-                for i in range(n):
-                    ytmp[i] += K[j, i] * a
+            _weighted(K, A[s], s, ytmp)
             for i in range(n):
                 ytmp[i] = y[i] + ytmp[i] * h
             solver_rates(t + C[s] * h, ytmp, K[s], False, t_limit, W)
-        for i in range(n):
-            y_new[i] = 0.0
-        for j in range(6):
-            b = B[j]
-            for i in range(n):
-                y_new[i] += K[j, i] * b
+        _weighted(K, B, 6, y_new)
         finite = True
         for i in range(n):
             y_new[i] = y[i] + y_new[i] * h
@@ -105,12 +106,7 @@ def rk45_step(t, y, h_abs, t_bound, t_limit, max_step, rtol, atol, K, ytmp, y_ne
         nfev += 6
         error_norm = np.inf
         if finite:
-            for i in range(n):
-                ytmp[i] = 0.0
-            for j in range(7):
-                e = E[j]
-                for i in range(n):
-                    ytmp[i] += K[j, i] * e
+            _weighted(K, E, 7, ytmp)
             total = 0.0
             for i in range(n):
                 scale = atol[i] + max(abs(y[i]), abs(y_new[i])) * rtol[i]
