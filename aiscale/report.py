@@ -251,7 +251,7 @@ def calibration_section(data: ReportData) -> str:
 def ensemble_section(data: ReportData) -> str:
     from . import plots
     from .scenarios.commands import SUMMARY_KEYS
-    from .scenarios.ensemble import summary_table
+    from .scenarios.dataset import summary_table
 
     from .scenarios.commands import history_line
 

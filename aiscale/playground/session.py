@@ -394,7 +394,7 @@ def ensemble(scenario: Scenario, until: float, n: int = 1000, seed: int = 0,
 def fan(ds) -> dict[str, Any]:
     """What the fan charts draw: 10%, 50% and 90% of each series over the runs, and
     the milestone percentiles."""
-    from ..scenarios.ensemble import summary_table
+    from ..scenarios.dataset import summary_table
 
     out: dict[str, Any] = {"time": _finite_list(ds["time"].values), "members": int(ds.attrs["members"]),
                            "seed": int(ds.attrs["seed"]), "varied": int(ds.attrs["varied_parameters"])}

@@ -245,7 +245,8 @@ def check(args: argparse.Namespace, say: Callable[[str], None]) -> int:
 def ensemble(args: argparse.Namespace, say: Callable[[str], None]) -> None:
     import time
 
-    from .ensemble import EnsembleError, monte_carlo, summary_table, write_netcdf
+    from .dataset import summary_table, write_netcdf
+    from .ensemble import EnsembleError, monte_carlo
 
     if args.n < 1:
         raise CommandError(f"-n must be at least 1, not {args.n}")

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from aiscale.scenarios.ensemble import (EnsembleError, Settings, monte_carlo, run_chunk, summary_table,
-                                        write_netcdf)
+from aiscale.scenarios.dataset import summary_table, write_netcdf
+from aiscale.scenarios.ensemble import EnsembleError, Settings, monte_carlo, run_chunk
 
 SHORT = Settings(stop=2040.0)
 FIXED = Settings(stop=2040.0, method="rk4", dt=0.25)
