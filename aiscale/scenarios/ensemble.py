@@ -61,9 +61,10 @@ from .scenario import Scenario, base_model, load_scenario
 
 SERIES = ("largest_training_run_flop", "effective_compute_flop", "automation_fraction",
           "gwp_growth_rate_per_year", "research_speedup", "ai_spending_usd_per_year")
-# members per chunk: a chunk's fixed cost is about 10 ms against 0.6 s of work, and small
-# chunks keep every worker busy to the end
-DEFAULT_CHUNK = 200
+# members per chunk: a chunk's fixed cost is about 10 ms against 0.15-0.6 s of work, and
+# small chunks keep every worker busy to the end; a multiple of the fixed-step loops'
+# block (.stocks_flows.blocked.BLOCK, 64 members computed together), which pads a partial one
+DEFAULT_CHUNK = 256
 # The relative tolerance of each member's adaptive step: milestone years within 0.05 years
 # of an adaptive single run (rtol 1e-6) for 99% of members (benchmarks/bench_ensemble.py).
 # Measured over 1,000 members (seeds 3 and 7): 5e-5 99.6% and 99.9%, 3e-5 99.9% and 99.8%,

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import rk45
+from .blocked import BLOCK
 from .events import BlowUp, Event, Threshold
 from .settings import ADAPTIVE, FIXED, FixedStep, RunSettings
 
@@ -48,7 +49,7 @@ class Trajectory:
     stats: dict[str, Any] = field(default_factory=dict)
     run: RunSettings | None = None                 # how it was integrated
     frozen: dict[str, Any] = field(default_factory=dict)  # values frozen at the start (INITIAL)
-    captured: dict[str, np.ndarray] = field(default_factory=dict)  # variables kept while integrating, (T, N)
+    captured: dict[str, np.ndarray] = field(default_factory=dict)  # variables at the saved states, (T, N)
 
 
 def save_times(start: float, stop: float, saveper: float) -> np.ndarray:
@@ -270,8 +271,8 @@ def _event(spec, t: float, member: int) -> Event:
 def integrate(plan, params: dict, fixed: dict, y0: np.ndarray, run: RunSettings,
               thresholds: list[Threshold], blowup: BlowUp, breakpoints: list[float],
               outputs: list[str] = ()) -> Trajectory:
-    """Integrate from ``y0`` (shape (n_states, N)) as ``run`` says. The compiled
-    fixed-step loop keeps the variables ``outputs`` at the saved times as it goes
+    """Integrate from ``y0`` (shape (n_states, N)) as ``run`` says. After the compiled
+    fixed-step loop, the kernel computes the variables ``outputs`` at the saved states
     (``Trajectory.captured``); other paths leave them to be evaluated afterwards."""
     n = y0.shape[1]
     solver = run.solver
@@ -420,19 +421,15 @@ def _fixed_step(system: _System, y0, start, stop, dt, saveper, method, exact_eve
     return Trajectory(save_at, out, stop_time, events, stats)
 
 
-FIXED_STEP_BLOCK = 64  # members a compiled fixed-step loop integrates together (see below)
+FIXED_STEP_BLOCK = BLOCK  # members a compiled fixed-step loop integrates together (see below)
 
 
 def _compiled_fixed_step(system: _System, y0, start, dt, steps, per_save, save_at, method, clamp, out,
                          stop_time, outputs) -> Trajectory:
     """:func:`_fixed_step` as one call of the kernel's compiled loop (no threshold events,
-    pipelines or varying stage times: the blow-up indicator is the only event); it also
-    keeps the kernel's variables among ``outputs`` at the saved times."""
+    pipelines or varying stage times: the blow-up indicator is the only event); the
+    kernel's variables among ``outputs`` are computed at the saved states after it."""
     plan, n = system.plan, system.n
-    index = system.kernel.variable_index
-    kept = [name for name in outputs if name in index]
-    keep = np.array([index[name] for name in kept], dtype=np.intp)
-    captured = np.empty((len(save_at) if kept else 0, len(kept), n))
     ns, _ = system.state_derivatives(start, y0)
     plan.check_stages(ns, dt, start)
     event_k = np.full(n, -1, dtype=np.intp)
@@ -442,13 +439,26 @@ def _compiled_fixed_step(system: _System, y0, start, dt, steps, per_save, save_a
     clamp_rows = np.flatnonzero(clamp) if clamp is not None else np.zeros(0, dtype=np.intp)
     # Members are independent: integrated a block at a time, their working arrays stay
     # in the core's cache (the loop over time runs per block; the same arithmetic).
+    # Ensembles of a block or more compute each block's right-hand side together, with
+    # vector math (.blocked), the last block padded with stopped copies of its first member.
+    together = n >= BLOCK
+    size = BLOCK if together else FIXED_STEP_BLOCK
     k = nfev = 0
-    for a in range(0, n, FIXED_STEP_BLOCK):
-        b = slice(a, min(a + FIXED_STEP_BLOCK, n))
-        k_b, nfev_b = system.kernel.fixed_steps(
-            float(start), float(dt), steps, per_save, method == "rk4", y0[:, b], P[:, b], out[:, :, b],
-            system.log_rows, clamp_rows, system._positive_rows, system._log_max, system._log_rate, active[b],
-            event_k[b], event_phase[b], g0[b], g1[b], captured[:, :, b], keep)
+    for a in range(0, n, size):
+        b = slice(a, min(a + size, n))
+        arrays = [y0[:, b], P[:, b], out[:, :, b], active[b], event_k[b], event_phase[b], g0[b], g1[b]]
+        if together:
+            arrays = _padded(arrays, BLOCK)
+            arrays[1] = np.ascontiguousarray(arrays[1])  # P read row by row
+        yb, Pb, outb, activeb, kb, phaseb, g0b, g1b = arrays
+        loop = system.kernel.block_fixed_steps if together else system.kernel.fixed_steps
+        k_b, nfev_b = loop(float(start), float(dt), steps, per_save, method == "rk4", yb, Pb, outb,
+                           system.log_rows, clamp_rows, system._positive_rows, system._log_max, system._log_rate,
+                           activeb, kb, phaseb, g0b, g1b)
+        if together and b.stop - b.start < BLOCK:  # back from the padded copies
+            m = b.stop - b.start
+            for whole, part in zip((out, active, event_k, event_phase, g0, g1), (outb, activeb, kb, phaseb, g0b, g1b)):
+                whole[..., b] = part[..., :m]
         k, nfev = max(k, k_b), max(nfev, nfev_b)  # as if every block were evaluated together
     system.nfev += nfev
     events: list[Event] = []
@@ -464,7 +474,23 @@ def _compiled_fixed_step(system: _System, y0, start, dt, steps, per_save, save_a
     stats = {"method": method, "dt": dt, "nfev": system.nfev, "steps": int(k), "status": "completed",
              "log_space_states": [plan.state_names[i] for i in system.log_rows]}
     return Trajectory(save_at, out, stop_time, events, stats,
-                      captured={name: captured[:, j] for j, name in enumerate(kept)})
+                      captured=system.kernel.capture(save_at, out, P, outputs))
+
+
+def _padded(arrays: list[np.ndarray], size: int) -> list[np.ndarray]:
+    """Copies of ``arrays`` (members on the last axis) with ``size`` members: the missing
+    ones copies of the first member, stopped (``arrays[3]`` is ``active``)."""
+    m = arrays[0].shape[-1]
+    if m == size:
+        return list(arrays)
+    out = []
+    for array in arrays:
+        wide = np.empty(array.shape[:-1] + (size,), dtype=array.dtype, order="F" if array.ndim == 2 else "C")
+        wide[..., :m] = array
+        wide[..., m:] = array[..., :1]
+        out.append(wide)
+    out[3][m:] = False
+    return out
 
 
 class _Pipelines:
