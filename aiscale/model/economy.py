@@ -395,7 +395,8 @@ def _add_investment(m: Model) -> None:
         return minimum(wanted, available_finance_usd_per_year)
 
     m.stock("ai_spending_usd_per_year", "ai_spending_2012", "USD/year", inflows=["ai_spending_change"],
-            positive=True, doc="AI datacenter capex per year (chips, buildings, power, networking)")
+            positive=True, logarithmic=True,  # its change is a partial adjustment in logs (below)
+            doc="AI datacenter capex per year (chips, buildings, power, networking)")
 
     @m.flow("USD/year/year")
     def ai_spending_change(desired_ai_spending_usd_per_year, ai_spending_usd_per_year, spending_adjustment_years):

@@ -99,6 +99,11 @@ class Stock(Typed):
     ``non_negative``: outflows stop when the stock is empty (Stella's non-negative stock).
     ``positive``: the stock stays > 0 and grows multiplicatively, so adaptive runs may
     integrate its logarithm (accurate across many orders of magnitude).
+    ``logarithmic`` (positive stocks): its flows are proportional to it, as a partial
+    adjustment in logs (dS/dt = S ln(S*/S) / tau), so every solver but Euler steps its
+    logarithm, RK4 included: a step in the stock itself overshoots below zero when S*
+    falls far below S within a step (at RK4's quarter-year step, S* < S/8 for tau = 0.26).
+    Euler keeps Vensim's arithmetic, which PySD and pysimlin reproduce from an export.
     """
 
     name: str
@@ -110,6 +115,7 @@ class Stock(Typed):
     positive: bool = False
     doc: str = ""
     source: str = ""
+    logarithmic: bool = False
 
 
 @dataclass(frozen=True)

@@ -276,7 +276,10 @@ def integrate(plan, params: dict, fixed: dict, y0: np.ndarray, run: RunSettings,
     (``Trajectory.captured``); other paths leave them to be evaluated afterwards."""
     n = y0.shape[1]
     solver = run.solver
-    log_mask = plan.positive & solver.log_space
+    # stocks declared logarithmic are stepped in logs by every solver but Euler, which
+    # keeps Vensim's arithmetic (what PySD and pysimlin reproduce from an export)
+    declared = plan.logarithmic if solver.method != "euler" else False
+    log_mask = plan.positive & (solver.log_space | declared)
     if log_mask.any() and (y0[log_mask] <= 0).any():
         bad = [plan.state_names[i] for i in np.flatnonzero(log_mask) if (y0[i] <= 0).any()]
         raise ValueError(f"stocks declared positive start at or below zero: {', '.join(bad)}")

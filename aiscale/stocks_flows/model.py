@@ -176,24 +176,26 @@ class Model:
     def stock(self, name: str, initial: Any, unit: str | None, inflows: Iterable[str] = (),
               outflows: Iterable[str] = (), non_negative: bool = False, positive: bool = False,
               doc: str = "", source: str = "", hidden: bool = False, sector: str | None = None,
-              dims: str | Sequence[str] | None = None) -> Stock:
+              dims: str | Sequence[str] | None = None, logarithmic: bool = False) -> Stock:
         """Declare a stock: integrated state fed by ``inflows`` and drained by ``outflows``.
 
         With ``dims``, an array of stocks: ``initial`` is one value (a number, or the
         name of a parameter, an array over the same dimensions read element by
         element), a mapping from element to value, or a sequence in element order; the
         flows are arrays over the same dimensions (or references such as
-        ``"aging[earlier]"``)."""
+        ``"aging[earlier]"``). ``non_negative``, ``positive``, ``logarithmic``: see :class:`Stock`."""
+        if logarithmic and not positive:
+            raise ValueError(f"stock {name!r}: a logarithmic stock must be positive (its logarithm is stepped)")
         self._claim(name)
         if dims is not None:
             d = self._dims(f"stock {name!r}", dims)
             values = element_values(f"stock {name!r}", initial, d, self._dimensions)
             template = Stock(name, 0.0, unit, tuple(inflows), tuple(outflows), non_negative, positive,
-                             doc, source, role="generated" if hidden else "user", sector=sector)
+                             doc, source, logarithmic, role="generated" if hidden else "user", sector=sector)
             self._array(ArrayDeclaration(name, "stock", d, template, values))
             return template
         s = Stock(name, initial if isinstance(initial, str) else float(initial), unit,
-                  tuple(inflows), tuple(outflows), non_negative, positive, doc, source,
+                  tuple(inflows), tuple(outflows), non_negative, positive, doc, source, logarithmic,
                   role="generated" if hidden else "user", sector=sector)
         self._declare(s)
         return s

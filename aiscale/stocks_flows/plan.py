@@ -122,6 +122,8 @@ class Plan:
                                      + [False] * len(self.pipelines), dtype=bool)
         self.positive = np.array([s.positive for s in spec.stocks.values()]
                                  + [False] * len(self.pipelines), dtype=bool)
+        self.logarithmic = np.array([s.logarithmic for s in spec.stocks.values()]
+                                    + [False] * len(self.pipelines), dtype=bool)
         self.pipeline_rows = np.arange(n_stocks, len(self.state_names))
         self.state_index = index
         self.public_names = [n for n in [*spec.stocks, *eqs] if not _is_hidden(spec, n)]

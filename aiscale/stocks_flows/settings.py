@@ -71,7 +71,8 @@ class Solver:
 class FixedStep:
     """Fixed time step ``dt`` with ``euler`` or ``rk4``, as Vensim, Stella and PySD
     integrate; ``log_space=True`` steps the logarithm of positive stocks instead
-    (exact for exponential growth; results then differ from Vensim's)."""
+    (exact for exponential growth; results then differ from Vensim's). RK4 steps the
+    logarithm of stocks declared ``logarithmic`` in any case (see :class:`.Stock`)."""
 
     dt: float
     method: str = "euler"

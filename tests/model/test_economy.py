@@ -371,3 +371,28 @@ def test_a_total_loss_of_confidence_cuts_revenue_led_capex_not_rd_capex(model):
     wanted = np.minimum(f["capability_led_spending_usd_per_year"], f["available_finance_usd_per_year"])
     assert (f.loc[2034:, "desired_ai_spending_usd_per_year"] >= wanted.loc[2034:] * (1 - 1e-9)).all()
     assert spending.loc[2040] > spending.loc[2035]
+
+
+def test_a_capex_crash_does_not_break_fixed_step_runs(model):
+    """What investors want falls 100-fold in 2030 and capex adjusts within 0.26 years:
+    capex is a partial adjustment in logs, stepped in logs by the ensembles' RK4 at a
+    quarter year (the stock is ``logarithmic``). Stepped in dollars, the step's stages
+    overshot below zero and the run stopped on a non-finite state in 2030 (as 12 of 2,000
+    prior-only members did, which the adaptive solver ran through)."""
+    from aiscale.model import DEFAULT_BLOWUP
+    from aiscale.stocks_flows import Intervention
+
+    crash = model.with_interventions([Intervention("step", "desired_ai_spending_usd_per_year", start=2030.1,
+                                                   value=0.01, mode="multiply")])
+    fast = {"spending_adjustment_years": 0.26}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fixed = crash.run(2012, 2040, method="rk4", dt=0.25, log_space=False, blowup=DEFAULT_BLOWUP, parameters=fast)
+        adaptive = crash.run(2012, 2040, rtol=1e-6, blowup=DEFAULT_BLOWUP, parameters=fast)
+    assert not fixed.blew_up and not adaptive.blew_up
+    spending = fixed.frame["ai_spending_usd_per_year"]
+    assert (spending > 0).all() and spending.loc[2031] < 0.02 * spending.loc[2030]  # the crash happened
+    reference = adaptive.frame["ai_spending_usd_per_year"]
+    for year in (2031.0, 2032.0, 2035.0, 2040.0):
+        near = reference.iloc[np.argmin(np.abs(reference.index - year))]
+        assert spending.loc[year] == pytest.approx(near, rel=0.1), year
