@@ -91,6 +91,9 @@ class Settings:
     # rk45: a member that fails the history check is integrated only to the end of history
     # (its results are NaN), the others go on from there, step for step as in one pass
     match_history: bool = False
+    # draws the model cannot start from (:func:`.matching.start_inconsistencies`) are not
+    # run: a chunk checks its own draws and returns results of the others only
+    check_start: bool = False
 
     def __post_init__(self) -> None:
         if self.stop <= self.start:
@@ -147,6 +150,28 @@ def run_chunk(scenario: Scenario, chunk: Chunk, settings: Settings) -> dict[str,
         name = next(iter(model.parameters))
         draws = {name: np.full(chunk.size, model.parameters[name].value)}
     history = HistoryCheck.make(model.plan.dynamic_names, _save_times(settings))
+    if settings.check_start:  # (the run below reuses the initial state the check computes)
+        from .matching import start_inconsistencies
+
+        culprits = start_inconsistencies(model, draws, settings.start, DEFAULT_BLOWUP)
+        if (culprits != "").any():
+            draws = {k: v[culprits == ""] for k, v in draws.items()}
+        if not (culprits == "").any():
+            none = {v: np.empty((0, len(history.times))) for v in history.variables}
+            return {**_no_members(_series_times(settings)), "history": history.check(none, np.empty(0)),
+                    "start": culprits}
+        return {**_run_members(model, draws, history, settings), "start": culprits}
+    return _run_members(model, draws, history, settings)
+
+
+def _run_members(model: Model, draws: Mapping[str, np.ndarray], history: Any, settings: Settings
+                 ) -> dict[str, Any]:
+    """Integrate the members ``draws``; their metrics, stop and blow-up times, series
+    and history check."""
+    from ..model import DEFAULT_BLOWUP
+    from .matching import HistoryCheck
+
+    size = len(next(iter(draws.values())))
     screening = settings.method == "rk45" and settings.match_history and settings.start < history.end < settings.stop
     # the history check reads its variables at the screen when there is one, else at the end
     outputs = list(dict.fromkeys([*INPUTS, *([CAPPED_RUN] if CAPPED_RUN in model.equations else []), *SERIES,
@@ -173,10 +198,7 @@ def run_chunk(scenario: Scenario, chunk: Chunk, settings: Settings) -> dict[str,
     every = int(round(settings.series_step / settings.saveper))
     keep = slice(None, None, every)
     if checked and not len(r["kept"]):  # no member of the chunk matches history
-        size = len(times[keep])
-        out = {"metrics": {m.key: np.empty(0) for m in METRICS}, "stop_time": np.empty(0),
-               "blowup_time": np.empty(0), "series": {name: np.empty((0, size)) for name in SERIES},
-               "binding": np.empty((0, size), dtype=np.int8), "times": times[keep]}
+        out = _no_members(times[keep])
     else:
         metrics = compute_metrics(times, series, stop, blowup)
         if settings.method == "rk45":
@@ -186,7 +208,15 @@ def run_chunk(scenario: Scenario, chunk: Chunk, settings: Settings) -> dict[str,
                "binding": binding_index(series)[:, keep], "times": times[keep]}
     if not checked:  # integrated in one pass: every member is here
         return {**out, "history": history.check(series, stop)}
-    return {**_spread(out, r["kept"], chunk.size), "history": checked}
+    return {**_spread(out, r["kept"], size), "history": checked}
+
+
+def _no_members(times: np.ndarray) -> dict[str, Any]:
+    """The results of no member, with series at ``times``."""
+    size = len(times)
+    return {"metrics": {m.key: np.empty(0) for m in METRICS}, "stop_time": np.empty(0), "blowup_time": np.empty(0),
+            "series": {name: np.empty((0, size)) for name in SERIES}, "binding": np.empty((0, size), dtype=np.int8),
+            "times": times}
 
 
 def _spread(out: Mapping[str, Any], kept: np.ndarray, n: int) -> dict[str, Any]:
@@ -222,6 +252,11 @@ def _save_times(settings: Settings) -> np.ndarray:
     from ..stocks_flows.integrate import save_times
 
     return save_times(settings.start, settings.stop, settings.saveper)
+
+
+def _series_times(settings: Settings) -> np.ndarray:
+    """The times of the series kept in the dataset."""
+    return _save_times(settings)[::int(round(settings.series_step / settings.saveper))]
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
@@ -280,17 +315,73 @@ def run_draws(scenario: Scenario, draws: Mapping[str, np.ndarray], n: int, setti
               *, chunk_size: int = DEFAULT_CHUNK, scheduler: str | None = None, workers: int | None = None,
               retries: int = 2, progress: bool = False, runner: Callable = run_chunk, first_chunk: int = 0,
               first_run: int = 0) -> dict[str, Any]:
-    """Run ``n`` members with the given draws; the chunks' results concatenated."""
+    """Run ``n`` members with the given draws; the chunks' results, members in order
+    (``settings.check_start``: with ``"start"``, each draw's culprit stock or "", and
+    every other result of the draws inconsistent with the start left unset)."""
     chunks = make_chunks(draws, n, chunk_size, first_chunk, first_run)
     if not scheduler:
         scenario_model(scenario)  # built here, so that forked workers start with it
-    parts = execute(runner, chunks, (scenario, settings), scheduler=scheduler, workers=workers,
-                    retries=retries, progress=progress, total=n)
-    return concatenate(parts)
+    gathered = Gathered(n, first_run)
+    execute(runner, chunks, (scenario, settings), scheduler=scheduler, workers=workers, retries=retries,
+            progress=progress, total=n, keep=gathered.put)
+    return gathered.result()
+
+
+class Gathered:
+    """The results of ``n`` members, written into arrays for all of them as each chunk
+    finishes (while the others run), not concatenated at the end: no second copy of
+    the results is held, and nothing is left to do when the last chunk is in."""
+
+    def __init__(self, n: int, first_run: int = 0):
+        self.n, self.first_run = n, first_run
+        self.out: dict[str, Any] | None = None
+        self.start: np.ndarray | None = None
+
+    def put(self, chunk: Chunk, result: Mapping[str, Any]) -> Any:
+        """Keep ``chunk``'s ``result``; what is kept of it (views of its rows, or the
+        result itself when some of its draws were not run)."""
+        rows = slice(chunk.first - self.first_run, chunk.first - self.first_run + chunk.size)
+        culprits = result.get("start")
+        if culprits is not None:
+            if self.start is None:
+                self.start = np.full(self.n, "", dtype=object)
+            self.start[rows] = culprits
+        if self.out is None:
+            self.out = _allocate(result, self.n)
+        if culprits is None or (culprits == "").all():
+            _write(self.out, result, rows)
+            return _rows(self.out, rows)
+        _write(self.out, result, rows.start + np.flatnonzero(culprits == ""))
+        return result
+
+    def result(self) -> dict[str, Any]:
+        assert self.out is not None, "no chunk finished"
+        return {**self.out, "start": self.start} if self.start is not None else self.out
+
+
+def _allocate(result: Mapping[str, Any], n: int, top: bool = True) -> dict[str, Any]:
+    return {k: _allocate(v, n, False) if isinstance(v, Mapping) else
+            v if top and k == "times" else np.empty((n, *v.shape[1:]), dtype=v.dtype)
+            for k, v in result.items() if not (top and k == "start")}
+
+
+def _write(out: dict[str, Any], result: Mapping[str, Any], rows: Any, top: bool = True) -> None:
+    for k, v in out.items():
+        if isinstance(v, dict):
+            _write(v, result[k], rows, False)
+        elif not (top and k == "times"):
+            v[rows] = result[k]
+
+
+def _rows(out: Mapping[str, Any], rows: Any, top: bool = True) -> dict[str, Any]:
+    return {k: _rows(v, rows, False) if isinstance(v, Mapping) else v if top and k == "times" else v[rows]
+            for k, v in out.items()}
 
 
 def concatenate(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Results of chunks (or of rounds of draws), members in order."""
+    if len(parts) == 1:
+        return dict(parts[0])
     return {"metrics": {k: np.concatenate([p["metrics"][k] for p in parts]) for k in parts[0]["metrics"]},
             "stop_time": np.concatenate([p["stop_time"] for p in parts]),
             "blowup_time": np.concatenate([p["blowup_time"] for p in parts]),
@@ -442,68 +533,50 @@ def monte_carlo(scenario: str | Path | Scenario = "baseline", n: int = 1000, see
     marginals = scenario.uncertainty()
     check_memory(n, len(marginals), settings)
     cond, posterior = conditioning(scenario, marginals, prior_only, settings)
-    from ..model import DEFAULT_BLOWUP
-    from .matching import start_inconsistencies
-
-    model = scenario_model(scenario)
-    if not prior_only:  # draws that fail the history check are integrated only to the end of history
-        settings = dataclasses.replace(settings, match_history=True)
+    # each chunk runs only its draws that can start (the others would stop at once), and
+    # when matching history integrates the draws that fail it only to the end of history
+    settings = dataclasses.replace(settings, check_start=True, match_history=not prior_only)
     kept_draws: list[dict[str, np.ndarray]] = []
     kept: list[dict[str, Any]] = []
     checked: list[dict[str, np.ndarray]] = []
     culprits: list[np.ndarray] = []
-    pending: list[dict[str, np.ndarray]] = []
-    found, total, rate, chunks_so_far = 0, 0, 1.0, 0
+    found, total, usable, chunks_so_far = 0, 0, 0, 0
     for round_ in range(MAX_ROUNDS):
         want = n - found
+        rate = usable / total if total else 1.0
         size = want if round_ == 0 else min(int(np.ceil(want / max(rate, 0.02) * 1.2)) + 8,
                                             MAX_DRAWS_PER_MEMBER * n - total)
         if size <= 0:
             break
         draws = draw(scenario, marginals, size, seed, round_, cond, posterior)
-        # draws the model cannot start from are not run (they would stop at once)
-        culprit = start_inconsistencies(model, draws, settings.start, DEFAULT_BLOWUP)
-        culprits.append(culprit)
-        runs = np.flatnonzero(culprit == "")
-        draws = {k: v[runs] for k, v in draws.items()}
+        out = run_draws(scenario, draws, size, settings, chunk_size=chunk_size, scheduler=scheduler,
+                        workers=workers, retries=retries, progress=progress, runner=runner,
+                        first_chunk=chunks_so_far, first_run=total)
+        chunks_so_far += -(-size // chunk_size)
         total += size
-        if prior_only:  # every draw that can start is kept: gather them, then run them at once
-            pending.append(draws)
-            found += len(runs)
-            rate = found / total
-            if found >= n:
-                break
-            continue
-        if len(runs):
-            out = run_draws(scenario, draws, len(runs), settings, chunk_size=chunk_size, scheduler=scheduler,
-                            workers=workers, retries=retries, progress=progress, runner=runner,
-                            first_chunk=chunks_so_far, first_run=total - size)
-            chunks_so_far += -(-len(runs) // chunk_size)
-            history = out["history"]
-            ok = np.ones(len(runs), dtype=bool) if prior_only else history["plausible"]
-            take = np.flatnonzero(ok)[:want]
-            kept.append(select(out, take))
-            kept_draws.append({k: v[take] for k, v in draws.items()})
-            checked.append(history)
-            found += len(take)
-        rate = sum(len(h["plausible"]) if prior_only else int(h["plausible"].sum()) for h in checked) / total
+        culprits.append(out["start"])
+        runs = np.flatnonzero(out["start"] == "")
+        history = {k: v[runs] for k, v in out["history"].items()}
+        ok = np.ones(len(runs), dtype=bool) if prior_only else history["plausible"]
+        usable += int(ok.sum())
+        take = runs[np.flatnonzero(ok)[:want]]
+        everything = len(take) == size  # every draw of the round kept, in order: nothing to copy
+        kept.append(out if everything else select(out, take))
+        kept_draws.append(draws if everything else {k: v[take] for k, v in draws.items()})
+        # prior only, the members' history checks are reported; else every draw's that could start
+        checked.append(kept[-1]["history"] if prior_only else history)
+        found += len(take)
         if found >= n:
             break
-    if prior_only and found:  # one run of the first n draws that can start (one pool of workers)
-        draws = {k: np.concatenate([d[k] for d in pending])[:n] for k in pending[0]}
-        found = len(next(iter(draws.values())))
-        out = run_draws(scenario, draws, found, settings, chunk_size=chunk_size, scheduler=scheduler,
-                        workers=workers, retries=retries, progress=progress, runner=runner, first_chunk=0,
-                        first_run=0)
-        kept, kept_draws, checked = [out], [draws], [out["history"]]
     if found == 0:
         raise ValueError(f"none of {total:,} draws of scenario {scenario.name!r} "
                          + ("can start from the model's 2012 state" if prior_only else
                             "matches 2012-2025 history within the tolerance: run it with --prior-only, or check "
                             "its parameters"))
     out = concatenate(kept)
-    draws = {k: np.concatenate([d[k] for d in kept_draws]) for k in kept_draws[0]}
-    audit = {k: np.concatenate([h[k] for h in checked]) for k in checked[0]}
+    draws = kept_draws[0] if len(kept_draws) == 1 else {k: np.concatenate([d[k] for d in kept_draws])
+                                                        for k in kept_draws[0]}
+    audit = checked[0] if len(checked) == 1 else {k: np.concatenate([h[k] for h in checked]) for k in checked[0]}
     matching = _matching_summary(scenario, audit, total, found, n, cond, settings, np.concatenate(culprits))
     return assemble(scenario, draws, marginals, out, settings, seed, chunk_size, cond=cond, matching=matching)
 

@@ -11,6 +11,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -62,13 +63,15 @@ def retrying(function: Callable, retries: int, scenario: Scenario, chunk: Chunk,
 
 def execute(function: Callable, chunks: Sequence[Chunk], args: tuple, *, scheduler: str | None = None,
             workers: int | None = None, retries: int = 2, progress: bool = False,
-            total: int | None = None) -> list[Any]:
+            total: int | None = None, keep: Callable[[Chunk, Any], Any] | None = None) -> list[Any]:
     """``function(args[0], chunk, *args[1:])`` for every chunk, on Dask: the embedded
     local scheduler by default (worker processes forked from this one, so they start
     at once with the model already built; in-process when there is one worker or one
     chunk), or the distributed cluster at ``scheduler``. Results come back in chunk
     order; each is kept as soon as its chunk finishes, so a failure elsewhere loses
-    none of them (:class:`EnsembleError` carries them)."""
+    none of them (:class:`EnsembleError` carries them). ``keep(chunk, result)``, if
+    given, runs in this process as each chunk finishes (while the others run) and
+    what it returns is kept instead of the result."""
     from tqdm import tqdm
 
     bar = tqdm(total=total if total is not None else len(chunks), unit="run", disable=not progress,
@@ -76,7 +79,7 @@ def execute(function: Callable, chunks: Sequence[Chunk], args: tuple, *, schedul
     results: dict[int, Any] = {}
 
     def done(chunk: Chunk, result: Any) -> None:
-        results[chunk.index] = result
+        results[chunk.index] = keep(chunk, result) if keep else result
         bar.update(chunk.size if total is not None else 1)
 
     try:
@@ -102,7 +105,9 @@ def _run_local(function, chunks, args, workers, retries, done, results) -> None:
 
     workers = workers or os.cpu_count() or 1
     keys = {f"aiscale-chunk-{c.index}": c for c in chunks}
-    tasks = [dask.delayed(retrying)(function, retries, args[0], c, *args[1:], dask_key_name=k)
+    # each task's arguments bound into it, so that Dask does not walk every chunk's draws
+    # looking for collections in them (a few ms a chunk)
+    tasks = [dask.delayed(partial(retrying, function, retries, args[0], c, *args[1:]))(dask_key_name=k)
              for k, c in keys.items()]
 
     class Collect(Callback):
