@@ -54,8 +54,7 @@ def assemble(scenario: Scenario, draws: Mapping[str, np.ndarray],
         unit = model.element(name).unit or ""
         data[name] = xr.Variable(("run", "time"), values, {"units": unit, "long_name": model.element(name).doc,
                                  "note": "a member that blew up is held at its last finite state"})
-        data[f"{name}_quantiles"] = xr.Variable(("quantile", "time"), np.quantile(values, QUANTILES, axis=0),
-                                                {"units": unit})
+        data[f"{name}_quantiles"] = xr.Variable(("quantile", "time"), _quantiles_over_runs(values), {"units": unit})
     if "history" in out:
         data["history_max_sigmas"] = xr.Variable(("run",), out["history"]["max_sigmas"], {
             "long_name": "largest |log10(model / observed)| over the 2012-2025 observations, in sigmas "
@@ -72,7 +71,7 @@ def assemble(scenario: Scenario, draws: Mapping[str, np.ndarray],
         data["history_model_value"] = xr.Variable(("run", "observation"), model_obs, {
             "long_name": "each member's value for each observation (sampled as the calibration does; NaN: the "
                          "model lacks that series' output)"})
-    data["binding_constraint"] = xr.Variable(("run", "time"), out["binding"].astype(np.int8), {
+    data["binding_constraint"] = xr.Variable(("run", "time"), out["binding"].astype(np.int8, copy=False), {
         "flag_values": np.arange(len(BINDING), dtype=np.int8), "flag_meanings": " ".join(BINDING),
         "long_name": "binding constraint on the largest run (policy: an intervention holds it down)"})
     shares = np.stack([(out["binding"] == k).mean(axis=0) for k in range(len(BINDING))])
@@ -116,11 +115,19 @@ def _variable(series: str) -> str:
     return SERIES[series].variable
 
 
+def _quantiles_over_runs(values: np.ndarray) -> np.ndarray:
+    """(quantile, time) of a (run, time) series: ``np.quantile(values, QUANTILES,
+    axis=0)``, the same numbers, with each time's runs partitioned as one contiguous row
+    (twice as fast for a large ensemble as partitioning down the columns)."""
+    by_time = values.T.copy()
+    return np.stack([np.quantile(row, QUANTILES, overwrite_input=True) for row in by_time], axis=1)
+
+
 def _metric_quantiles(table: np.ndarray) -> np.ndarray:
     """(metric, quantile): quantiles over runs with "never reached" as +inf (a data
     point, not interpolated, so that an unreached share shows as inf)."""
-    filled = np.where(np.isnan(table), np.inf, table)
-    return np.quantile(filled, QUANTILES, axis=1, method="inverted_cdf").T
+    filled = np.where(np.isnan(table), np.inf, table)  # a copy, one contiguous row per metric
+    return np.stack([np.quantile(row, QUANTILES, method="inverted_cdf", overwrite_input=True) for row in filled])
 
 
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:

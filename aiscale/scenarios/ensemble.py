@@ -54,7 +54,7 @@ import xarray as xr
 from ..stocks_flows import Model
 from ..timespan import END_YEAR, START_YEAR
 from .distributions import sample
-from .execution import Chunk, EnsembleError, execute  # noqa: F401 (EnsembleError: part of this module's API)
+from .execution import Chunk, Columns, EnsembleError, execute  # noqa: F401 (EnsembleError: part of this module's API)
 from .dataset import assemble
 from .metrics import CAPPED_RUN, INPUTS, METRICS, binding_index, compute_metrics
 from .scenario import Scenario, base_model, load_scenario
@@ -307,8 +307,10 @@ def make_chunks(draws: Mapping[str, np.ndarray], n: int, chunk_size: int, first_
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
     starts = range(0, n, chunk_size)
-    return [Chunk(first_chunk + i, first_run + s, min(chunk_size, n - s),
-                  {k: v[s:s + chunk_size] for k, v in draws.items()}) for i, s in enumerate(starts)]
+    names = list(draws)
+    values = np.stack([np.asarray(draws[k], dtype=float) for k in names]) if names else np.empty((0, n))
+    return [Chunk(first_chunk + i, first_run + s, min(chunk_size, n - s), Columns(names, values[:, s:s + chunk_size]))
+            for i, s in enumerate(starts)]
 
 
 def run_draws(scenario: Scenario, draws: Mapping[str, np.ndarray], n: int, settings: Settings = Settings(),
@@ -346,56 +348,45 @@ class Gathered:
             if self.start is None:
                 self.start = np.full(self.n, "", dtype=object)
             self.start[rows] = culprits
+        result = {k: v for k, v in result.items() if k != "start"}
         if self.out is None:
-            self.out = _allocate(result, self.n)
-        if culprits is None or (culprits == "").all():
-            _write(self.out, result, rows)
-            return _rows(self.out, rows)
-        _write(self.out, result, rows.start + np.flatnonzero(culprits == ""))
-        return result
+            self.out = members(result, lambda v: np.empty((self.n, *v.shape[1:]), dtype=v.dtype))
+        whole = culprits is None or (culprits == "").all()
+        at = rows if whole else rows.start + np.flatnonzero(culprits == "")
+        members(self.out, lambda mine, theirs: mine.__setitem__(at, theirs), result)
+        return members(self.out, lambda v: v[rows]) if whole else result
 
     def result(self) -> dict[str, Any]:
         assert self.out is not None, "no chunk finished"
         return {**self.out, "start": self.start} if self.start is not None else self.out
 
 
-def _allocate(result: Mapping[str, Any], n: int, top: bool = True) -> dict[str, Any]:
-    return {k: _allocate(v, n, False) if isinstance(v, Mapping) else
-            v if top and k == "times" else np.empty((n, *v.shape[1:]), dtype=v.dtype)
-            for k, v in result.items() if not (top and k == "start")}
+def members(tree: Mapping[str, Any], fn: Callable[..., Any], *others: Mapping[str, Any], top: bool = True
+            ) -> dict[str, Any]:
+    """A result (nested dicts of arrays, one row per member) with ``fn(array, *the same
+    array in others)`` for each array (the series' ``times`` passed through)."""
+    return {k: members(v, fn, *(o[k] for o in others), top=False) if isinstance(v, Mapping)
+            else v if top and k == "times" else fn(v, *(o[k] for o in others)) for k, v in tree.items()}
 
 
-def _write(out: dict[str, Any], result: Mapping[str, Any], rows: Any, top: bool = True) -> None:
-    for k, v in out.items():
-        if isinstance(v, dict):
-            _write(v, result[k], rows, False)
-        elif not (top and k == "times"):
-            v[rows] = result[k]
+def take(parts: Sequence[tuple[Mapping[str, Any], np.ndarray | None]]) -> dict[str, Any]:
+    """The members ``rows`` (indices; None: all) of each result of ``parts``, in
+    order, copied once (one result taken whole is itself)."""
+    if len(parts) == 1 and parts[0][1] is None:
+        return dict(parts[0][0])
+    rows = [r for _, r in parts]
 
+    def stack(*arrays: np.ndarray) -> np.ndarray:
+        sizes = [len(a) if r is None else len(r) for a, r in zip(arrays, rows)]
+        out = np.empty((sum(sizes), *arrays[0].shape[1:]), dtype=arrays[0].dtype)
+        for a, r, start, size in zip(arrays, rows, np.cumsum([0, *sizes]), sizes):
+            if r is None:
+                out[start:start + size] = a
+            else:  # (mode "clip": no intermediate copy; the rows are valid)
+                np.take(a, r, axis=0, out=out[start:start + size], mode="clip")
+        return out
 
-def _rows(out: Mapping[str, Any], rows: Any, top: bool = True) -> dict[str, Any]:
-    return {k: _rows(v, rows, False) if isinstance(v, Mapping) else v if top and k == "times" else v[rows]
-            for k, v in out.items()}
-
-
-def concatenate(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Results of chunks (or of rounds of draws), members in order."""
-    if len(parts) == 1:
-        return dict(parts[0])
-    return {"metrics": {k: np.concatenate([p["metrics"][k] for p in parts]) for k in parts[0]["metrics"]},
-            "stop_time": np.concatenate([p["stop_time"] for p in parts]),
-            "blowup_time": np.concatenate([p["blowup_time"] for p in parts]),
-            "series": {k: np.concatenate([p["series"][k] for p in parts]) for k in parts[0]["series"]},
-            "binding": np.concatenate([p["binding"] for p in parts]), "times": parts[0]["times"],
-            "history": {k: np.concatenate([p["history"][k] for p in parts]) for k in parts[0]["history"]}}
-
-
-def select(out: Mapping[str, Any], keep: np.ndarray) -> dict[str, Any]:
-    """The members ``keep`` (indices or a mask) of a result."""
-    return {"metrics": {k: v[keep] for k, v in out["metrics"].items()}, "stop_time": out["stop_time"][keep],
-            "blowup_time": out["blowup_time"][keep], "series": {k: v[keep] for k, v in out["series"].items()},
-            "binding": out["binding"][keep], "times": out["times"],
-            "history": {k: v[keep] for k, v in out["history"].items()}}
+    return members(parts[0][0], stack, *(p for p, _ in parts[1:]))
 
 
 # ---------------------------------------------------------------------- the Monte Carlo
@@ -536,9 +527,9 @@ def monte_carlo(scenario: str | Path | Scenario = "baseline", n: int = 1000, see
     # each chunk runs only its draws that can start (the others would stop at once), and
     # when matching history integrates the draws that fail it only to the end of history
     settings = dataclasses.replace(settings, check_start=True, match_history=not prior_only)
-    kept_draws: list[dict[str, np.ndarray]] = []
-    kept: list[dict[str, Any]] = []
-    checked: list[dict[str, np.ndarray]] = []
+    kept: list[tuple[dict[str, Any], np.ndarray | None]] = []  # each round's results and the rows kept
+    kept_draws: list[tuple[dict[str, np.ndarray], np.ndarray | None]] = []
+    checked: list[tuple[dict[str, np.ndarray], np.ndarray]] = []
     culprits: list[np.ndarray] = []
     found, total, usable, chunks_so_far = 0, 0, 0, 0
     for round_ in range(MAX_ROUNDS):
@@ -556,16 +547,15 @@ def monte_carlo(scenario: str | Path | Scenario = "baseline", n: int = 1000, see
         total += size
         culprits.append(out["start"])
         runs = np.flatnonzero(out["start"] == "")
-        history = {k: v[runs] for k, v in out["history"].items()}
-        ok = np.ones(len(runs), dtype=bool) if prior_only else history["plausible"]
+        ok = np.ones(len(runs), dtype=bool) if prior_only else out["history"]["plausible"][runs]
         usable += int(ok.sum())
-        take = runs[np.flatnonzero(ok)[:want]]
-        everything = len(take) == size  # every draw of the round kept, in order: nothing to copy
-        kept.append(out if everything else select(out, take))
-        kept_draws.append(draws if everything else {k: v[take] for k, v in draws.items()})
-        # prior only, the members' history checks are reported; else every draw's that could start
-        checked.append(kept[-1]["history"] if prior_only else history)
-        found += len(take)
+        rows = runs[np.flatnonzero(ok)[:want]]
+        whole = len(rows) == size  # every draw of the round kept, in order: nothing to copy
+        kept.append((out, None if whole else rows))
+        kept_draws.append((draws, None if whole else rows))
+        if not prior_only:  # the history check of every draw that could start is reported
+            checked.append((out["history"], runs))
+        found += len(rows)
         if found >= n:
             break
     if found == 0:
@@ -573,10 +563,11 @@ def monte_carlo(scenario: str | Path | Scenario = "baseline", n: int = 1000, see
                          + ("can start from the model's 2012 state" if prior_only else
                             "matches 2012-2025 history within the tolerance: run it with --prior-only, or check "
                             "its parameters"))
-    out = concatenate(kept)
-    draws = kept_draws[0] if len(kept_draws) == 1 else {k: np.concatenate([d[k] for d in kept_draws])
-                                                        for k in kept_draws[0]}
-    audit = checked[0] if len(checked) == 1 else {k: np.concatenate([h[k] for h in checked]) for k in checked[0]}
+    out = take(kept)
+    del kept
+    draws = take(kept_draws)
+    # prior only, the members' history checks are reported
+    audit = out["history"] if prior_only else take(checked)
     matching = _matching_summary(scenario, audit, total, found, n, cond, settings, np.concatenate(culprits))
     return assemble(scenario, draws, marginals, out, settings, seed, chunk_size, cond=cond, matching=matching)
 

@@ -41,6 +41,27 @@ class Chunk:
     draws: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
+class Columns(Mapping):
+    """Named columns held as the rows of one array (name -> row): a chunk's draws,
+    which pickle (to a worker) as one array rather than one per parameter."""
+
+    def __init__(self, names: Sequence[str], values: np.ndarray):
+        self.names, self.values = tuple(names), values
+        self._row = {name: i for i, name in enumerate(self.names)}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[self._row[name]]
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __reduce__(self):
+        return Columns, (self.names, self.values)
+
+
 # ---------------------------------------------------------------------- executing chunks
 class ChunkFailed(RuntimeError):
     """A chunk that still failed after its retries (raised inside the task)."""
