@@ -44,7 +44,7 @@ import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ import xarray as xr
 from ..stocks_flows import Model
 from ..timespan import END_YEAR, START_YEAR
 from .distributions import sample
-from .execution import Chunk, Columns, EnsembleError, execute  # noqa: F401 (EnsembleError: part of this module's API)
+from .execution import Chunk, Columns, EnsembleError, SharedArrays, execute  # noqa: F401 (EnsembleError: part of this module's API)
 from .dataset import assemble
 from .metrics import CAPPED_RUN, INPUTS, METRICS, binding_index, compute_metrics
 from .scenario import Scenario, base_model, load_scenario
@@ -157,9 +157,7 @@ def run_chunk(scenario: Scenario, chunk: Chunk, settings: Settings) -> dict[str,
         if (culprits != "").any():
             draws = {k: v[culprits == ""] for k, v in draws.items()}
         if not (culprits == "").any():
-            none = {v: np.empty((0, len(history.times))) for v in history.variables}
-            return {**_no_members(_series_times(settings)), "history": history.check(none, np.empty(0)),
-                    "start": culprits}
+            return {**_empty_result(model, settings), "start": culprits}
         return {**_run_members(model, draws, history, settings), "start": culprits}
     return _run_members(model, draws, history, settings)
 
@@ -217,6 +215,15 @@ def _no_members(times: np.ndarray) -> dict[str, Any]:
     return {"metrics": {m.key: np.empty(0) for m in METRICS}, "stop_time": np.empty(0), "blowup_time": np.empty(0),
             "series": {name: np.empty((0, size)) for name in SERIES}, "binding": np.empty((0, size), dtype=np.int8),
             "times": times}
+
+
+def _empty_result(model: Model, settings: Settings) -> dict[str, Any]:
+    """What a chunk of no member returns (each array with no row)."""
+    from .matching import HistoryCheck
+
+    history = HistoryCheck.make(model.plan.dynamic_names, _save_times(settings))
+    none = {v: np.empty((0, len(history.times))) for v in history.variables}
+    return {**_no_members(_series_times(settings)), "history": history.check(none, np.empty(0))}
 
 
 def _spread(out: Mapping[str, Any], kept: np.ndarray, n: int) -> dict[str, Any]:
@@ -319,24 +326,53 @@ def run_draws(scenario: Scenario, draws: Mapping[str, np.ndarray], n: int, setti
               first_run: int = 0) -> dict[str, Any]:
     """Run ``n`` members with the given draws; the chunks' results, members in order
     (``settings.check_start``: with ``"start"``, each draw's culprit stock or "", and
-    every other result of the draws inconsistent with the start left unset)."""
+    every other result of the draws inconsistent with the start left unset). Local
+    worker processes write their results into shared memory where they can
+    (:class:`.execution.SharedArrays`)."""
     chunks = make_chunks(draws, n, chunk_size, first_chunk, first_run)
+    shared = None
     if not scheduler:
-        scenario_model(scenario)  # built here, so that forked workers start with it
-    gathered = Gathered(n, first_run)
-    execute(runner, chunks, (scenario, settings), scheduler=scheduler, workers=workers, retries=retries,
-            progress=progress, total=n, keep=gathered.put)
+        model = scenario_model(scenario)  # built here, so that forked workers start with it
+        if (workers or os.cpu_count() or 1) > 1 and len(chunks) > 1 and SharedArrays.available():
+            template = _empty_result(model, settings)
+            shared = SharedArrays({k: v for k, v in template.items() if k != "times"}, n)
+            runner = partial(_into_shared, runner, shared, first_run)
+    gathered = Gathered(n, first_run, None if shared is None else {**shared.arrays, "times": template["times"]})
+    try:
+        execute(runner, chunks, (scenario, settings), scheduler=scheduler, workers=workers, retries=retries,
+                progress=progress, total=n, keep=gathered.put)
+    finally:
+        if shared is not None:
+            shared.close()
     return gathered.result()
+
+
+def _into_shared(runner: Callable, shared: SharedArrays, first_run: int, scenario: Scenario, chunk: Chunk,
+                 settings: Settings) -> dict[str, Any]:
+    """``runner``'s results of ``chunk``, written into ``shared``: only which draws could
+    start is sent back (or the results, if they cannot be written there)."""
+    result = runner(scenario, chunk, settings)
+    rows = _member_rows(chunk, first_run, result.get("start"))
+    if shared.write(rows, {k: v for k, v in result.items() if k not in ("start", "times")}):
+        return {"start": result.get("start"), "shared": True}
+    return result
+
+
+def _member_rows(chunk: Chunk, first_run: int, culprits: np.ndarray | None) -> slice | np.ndarray:
+    """The rows of the members of ``chunk`` that were run (all but those inconsistent
+    with the start) among results for runs from ``first_run``."""
+    rows = slice(chunk.first - first_run, chunk.first - first_run + chunk.size)
+    return rows if culprits is None or (culprits == "").all() else rows.start + np.flatnonzero(culprits == "")
 
 
 class Gathered:
     """The results of ``n`` members, written into arrays for all of them as each chunk
-    finishes (while the others run), not concatenated at the end: no second copy of
-    the results is held, and nothing is left to do when the last chunk is in."""
+    finishes (while the others run; or by the workers themselves, into ``out``), not
+    concatenated at the end: no second copy of the results is held, and nothing is
+    left to do when the last chunk is in."""
 
-    def __init__(self, n: int, first_run: int = 0):
-        self.n, self.first_run = n, first_run
-        self.out: dict[str, Any] | None = None
+    def __init__(self, n: int, first_run: int = 0, out: dict[str, Any] | None = None):
+        self.n, self.first_run, self.out = n, first_run, out
         self.start: np.ndarray | None = None
 
     def put(self, chunk: Chunk, result: Mapping[str, Any]) -> Any:
@@ -348,12 +384,13 @@ class Gathered:
             if self.start is None:
                 self.start = np.full(self.n, "", dtype=object)
             self.start[rows] = culprits
-        result = {k: v for k, v in result.items() if k != "start"}
-        if self.out is None:
-            self.out = members(result, lambda v: np.empty((self.n, *v.shape[1:]), dtype=v.dtype))
-        whole = culprits is None or (culprits == "").all()
-        at = rows if whole else rows.start + np.flatnonzero(culprits == "")
-        members(self.out, lambda mine, theirs: mine.__setitem__(at, theirs), result)
+        at = _member_rows(chunk, self.first_run, culprits)
+        whole = isinstance(at, slice)
+        if not result.get("shared"):
+            result = {k: v for k, v in result.items() if k != "start"}
+            if self.out is None:
+                self.out = members(result, lambda v: np.empty((self.n, *v.shape[1:]), dtype=v.dtype))
+            members(self.out, lambda mine, theirs: mine.__setitem__(at, theirs), result)
         return members(self.out, lambda v: v[rows]) if whole else result
 
     def result(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ A chunk that fails is retried without touching the others; if it still fails,
 
 from __future__ import annotations
 
+import mmap
 import os
 import sys
 import threading
@@ -60,6 +61,79 @@ class Columns(Mapping):
 
     def __reduce__(self):
         return Columns, (self.names, self.values)
+
+
+class SharedArrays:
+    """Arrays of ``rows`` rows each, laid out as ``template`` (nested dicts of arrays;
+    their first dimension is replaced), in the shared memory of an anonymous file of
+    this process (Linux's memfd). Worker processes on this machine write their chunks'
+    rows into them (:meth:`write`), rather than send them back to be unpickled and
+    copied here; this process reads them as :attr:`arrays`. Pickles as the file's
+    address (process and descriptor), not its contents."""
+
+    def __init__(self, template: Mapping[str, Any], rows: int):
+        layout, offset = [], 0
+        for path, value in _leaves(template):
+            value = np.asarray(value)
+            layout.append((path, (rows, *value.shape[1:]), value.dtype.str, offset))
+            offset += -(-rows * int(np.prod(value.shape[1:], dtype=int)) * value.dtype.itemsize // 64) * 64
+        self.layout, self.size, self.pid = tuple(layout), max(offset, 1), os.getpid()
+        self.fd = os.memfd_create("aiscale-ensemble", os.MFD_CLOEXEC)
+        os.ftruncate(self.fd, self.size)
+        self.arrays = self._views(mmap.mmap(self.fd, self.size))
+
+    @staticmethod
+    def available() -> bool:
+        return hasattr(os, "memfd_create") and os.path.isdir(f"/proc/{os.getpid()}/fd")
+
+    def _views(self, memory: mmap.mmap) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for path, shape, dtype, offset in self.layout:
+            *parents, name = path
+            node = out
+            for p in parents:
+                node = node.setdefault(p, {})
+            node[name] = np.frombuffer(memory, dtype=dtype, count=int(np.prod(shape, dtype=int)),
+                                       offset=offset).reshape(shape)
+        return out
+
+    def write(self, rows: Any, values: Mapping[str, Any]) -> bool:
+        """Write ``values`` (laid out as the template) into ``rows``; False (nothing
+        written) if they are laid out otherwise or the memory cannot be reached."""
+        given = dict(_leaves(values))
+        if set(given) != {path for path, *_ in self.layout} or any(
+                np.asarray(given[path]).shape[1:] != shape[1:] or np.asarray(given[path]).dtype != np.dtype(dtype)
+                for path, shape, dtype, _ in self.layout):
+            return False
+        try:
+            fd = os.open(f"/proc/{self.pid}/fd/{self.fd}", os.O_RDWR)
+        except OSError:
+            return False
+        try:
+            memory = mmap.mmap(fd, self.size)
+        finally:
+            os.close(fd)
+        arrays = dict(_leaves(self._views(memory)))
+        for path, value in given.items():
+            arrays[path][rows] = value
+        del arrays
+        memory.close()
+        return True
+
+    def close(self) -> None:
+        """Close the file: the arrays stay readable here, no worker can reach them."""
+        os.close(self.fd)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"layout": self.layout, "size": self.size, "pid": self.pid, "fd": self.fd}
+
+
+def _leaves(tree: Mapping[str, Any], path: tuple[str, ...] = ()):
+    for k, v in tree.items():
+        if isinstance(v, Mapping):
+            yield from _leaves(v, (*path, k))
+        else:
+            yield (*path, k), v
 
 
 # ---------------------------------------------------------------------- executing chunks
