@@ -392,3 +392,62 @@ def test_plausible_ranges_are_remembered_on_disk_keyed_on_the_model(tmp_path, mo
         assert key != ensemble._ranges_key(other, marginals, names, 2012.0, 0.25, 1e-5)
     finally:
         ensemble._ranges.cache_clear()
+
+
+def test_a_chunk_runs_only_its_draws_that_can_start(monkeypatch):
+    """Checking its own draws against the start, a chunk runs the others only, with the
+    results they have on their own; a chunk of draws none of which can start returns
+    no member (and every array with its shape)."""
+    import dataclasses
+
+    import aiscale.model
+    from aiscale.scenarios import load_scenario
+    from aiscale.scenarios.ensemble import conditioning, draw, scenario_model
+    from aiscale.scenarios.execution import Chunk
+    from aiscale.scenarios.matching import start_inconsistencies
+    from aiscale.stocks_flows import BlowUp
+
+    strict = BlowUp(max_value=1e200, max_growth_rate=5.0)
+    scenario = load_scenario("baseline")
+    marginals = scenario.uncertainty()
+    draws = draw(scenario, marginals, 120, 3, 0, *conditioning(scenario, marginals, True))
+    culprit = start_inconsistencies(scenario_model(scenario), draws, 2012.0, strict)
+    good = culprit == ""
+    assert good.any() and not good.all()
+    monkeypatch.setattr(aiscale.model, "DEFAULT_BLOWUP", strict)
+    settings = Settings(stop=2016.0, method="rk4", check_start=True)
+    out = run_chunk(scenario, Chunk(0, 0, len(good), draws), settings)
+    np.testing.assert_array_equal(out["start"], culprit)
+    alone = run_chunk(scenario, Chunk(0, 0, int(good.sum()), {k: v[good] for k, v in draws.items()}),
+                      dataclasses.replace(settings, check_start=False))
+    for part in ("metrics", "series", "history"):
+        for key, value in alone[part].items():
+            np.testing.assert_array_equal(out[part][key], value)
+    none = run_chunk(scenario, Chunk(0, 0, int((~good).sum()), {k: v[~good] for k, v in draws.items()}), settings)
+    assert (none["start"] != "").all() and none["stop_time"].shape == (0,)
+    for part in ("series", "history"):
+        for key, value in alone[part].items():
+            assert none[part][key].shape == (0, *value.shape[1:]) and none[part][key].dtype == value.dtype
+
+
+def test_rounds_keep_their_members_in_order_copied_once():
+    from aiscale.scenarios.ensemble import take
+
+    first = {"x": np.arange(5.0), "times": np.arange(3.0), "h": {"y": np.arange(10).reshape(5, 2)}}
+    second = {"x": np.arange(5.0, 8.0), "times": np.arange(3.0), "h": {"y": np.arange(10, 16).reshape(3, 2)}}
+    out = take([(first, np.array([0, 2])), (second, None)])
+    np.testing.assert_array_equal(out["x"], [0, 2, 5, 6, 7])
+    np.testing.assert_array_equal(out["h"]["y"], [[0, 1], [4, 5], [10, 11], [12, 13], [14, 15]])
+    assert out["times"] is first["times"]
+    assert take([(first, None)])["x"] is first["x"]  # one round kept whole: not copied
+
+
+def test_quantiles_over_runs_are_numpys():
+    from aiscale.scenarios.dataset import QUANTILES, _metric_quantiles, _quantiles_over_runs
+
+    values = np.exp(np.random.default_rng(0).normal(size=(1001, 5)) * 30)
+    values[::3, 1], values[7, 2], values[:, 4] = np.nan, np.inf, 1.0
+    np.testing.assert_array_equal(_quantiles_over_runs(values), np.quantile(values, QUANTILES, axis=0))
+    table = values.T.copy()  # (metric, run); NaN: never reached
+    np.testing.assert_array_equal(_metric_quantiles(table), np.quantile(
+        np.where(np.isnan(table), np.inf, table), QUANTILES, axis=1, method="inverted_cdf").T)

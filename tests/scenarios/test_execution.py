@@ -34,3 +34,29 @@ def test_the_command_line_chunks_as_the_library_does():
 
     for verb in ("ensemble", "sensitivity"):
         assert build_parser().parse_args([verb]).chunk_size == DEFAULT_CHUNK
+
+
+def test_workers_write_results_into_shared_memory_that_this_process_reads():
+    """Local workers write their chunks' rows into the parent's shared memory (found by
+    its address, not pickled), and refuse values laid out otherwise."""
+    import multiprocessing
+
+    import numpy as np
+    import pytest
+
+    from aiscale.scenarios.execution import SharedArrays
+
+    if not SharedArrays.available() or "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs Linux's memfd")
+    template = {"a": np.empty((0, 3)), "b": {"c": np.empty(0, dtype=np.int8), "d": np.empty((0, 2), dtype=bool)}}
+    shared = SharedArrays(template, 5)
+    rows = {"a": np.arange(6.0).reshape(2, 3), "b": {"c": np.array([4, 5], np.int8), "d": np.ones((2, 2), bool)}}
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        wrote = pool.apply(shared.write, (slice(1, 3), rows))
+        scattered = pool.apply(shared.write, (np.array([0, 4]), rows))
+        refused = pool.apply(shared.write, (slice(0, 1), {"a": np.ones((1, 2)), "b": rows["b"]}))
+    shared.close()
+    assert wrote and scattered and not refused
+    np.testing.assert_array_equal(shared.arrays["a"][[0, 1, 2, 4]], np.concatenate([rows["a"]] * 2)[[0, 0, 1, 1]])
+    np.testing.assert_array_equal(shared.arrays["b"]["c"][[0, 1, 2, 4]], [4, 4, 5, 5])
+    assert shared.arrays["b"]["d"][1:3].all() and shared.arrays["b"]["c"].dtype == np.int8
