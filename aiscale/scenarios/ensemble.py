@@ -308,15 +308,21 @@ def _size(nbytes: float) -> str:
 
 
 def make_chunks(draws: Mapping[str, np.ndarray], n: int, chunk_size: int, first_chunk: int = 0,
-                first_run: int = 0) -> list[Chunk]:
+                first_run: int = 0, shared: bool = False) -> list[Chunk]:
     """Chunks of ``chunk_size`` draws, numbered from ``first_chunk`` and their runs from
-    ``first_run`` (a later round of draws continues the numbering of the earlier ones)."""
+    ``first_run`` (a later round of draws continues the numbering of the earlier ones);
+    ``shared``: the draws in shared memory, which local workers read them from (close
+    it, ``chunks[0].draws.shared[0].close()``, when they are done)."""
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
     starts = range(0, n, chunk_size)
     names = list(draws)
-    values = np.stack([np.asarray(draws[k], dtype=float) for k in names]) if names else np.empty((0, n))
-    return [Chunk(first_chunk + i, first_run + s, min(chunk_size, n - s), Columns(names, values[:, s:s + chunk_size]))
+    memory = SharedArrays({"values": np.empty((0, n))}, len(names)) if shared else None
+    values = np.empty((len(names), n)) if memory is None else memory.arrays["values"]
+    for row, name in enumerate(names):
+        values[row] = draws[name]
+    return [Chunk(first_chunk + i, first_run + s, min(chunk_size, n - s),
+                  Columns(names, values[:, s:s + chunk_size], None if memory is None else (memory, s, s + chunk_size)))
             for i, s in enumerate(starts)]
 
 
@@ -329,14 +335,14 @@ def run_draws(scenario: Scenario, draws: Mapping[str, np.ndarray], n: int, setti
     every other result of the draws inconsistent with the start left unset). Local
     worker processes write their results into shared memory where they can
     (:class:`.execution.SharedArrays`)."""
-    chunks = make_chunks(draws, n, chunk_size, first_chunk, first_run)
     shared = None
     if not scheduler:
         model = scenario_model(scenario)  # built here, so that forked workers start with it
-        if (workers or os.cpu_count() or 1) > 1 and len(chunks) > 1 and SharedArrays.available():
+        if (workers or os.cpu_count() or 1) > 1 and n > chunk_size and SharedArrays.available():
             template = _empty_result(model, settings)
             shared = SharedArrays({k: v for k, v in template.items() if k != "times"}, n)
             runner = partial(_into_shared, runner, shared, first_run)
+    chunks = make_chunks(draws, n, chunk_size, first_chunk, first_run, shared=shared is not None)
     gathered = Gathered(n, first_run, None if shared is None else {**shared.arrays, "times": template["times"]})
     try:
         execute(runner, chunks, (scenario, settings), scheduler=scheduler, workers=workers, retries=retries,
@@ -344,6 +350,7 @@ def run_draws(scenario: Scenario, draws: Mapping[str, np.ndarray], n: int, setti
     finally:
         if shared is not None:
             shared.close()
+            chunks[0].draws.shared[0].close()
     return gathered.result()
 
 

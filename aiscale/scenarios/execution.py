@@ -44,11 +44,16 @@ class Chunk:
 
 class Columns(Mapping):
     """Named columns held as the rows of one array (name -> row): a chunk's draws,
-    which pickle (to a worker) as one array rather than one per parameter."""
+    which pickle (to a worker) as one array rather than one per parameter, or, when
+    the array is columns ``start:stop`` of ``shared``'s ``"values"``, as that address."""
 
-    def __init__(self, names: Sequence[str], values: np.ndarray):
-        self.names, self.values = tuple(names), values
+    def __init__(self, names: Sequence[str], values: np.ndarray, shared: tuple[SharedArrays, int, int] | None = None):
+        self.names, self.values, self.shared = tuple(names), values, shared
         self._row = {name: i for i, name in enumerate(self.names)}
+
+    @classmethod
+    def read(cls, names: tuple[str, ...], shared: SharedArrays, start: int, stop: int) -> Columns:
+        return cls(names, shared.read()["values"][:, start:stop])
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.values[self._row[name]]
@@ -60,6 +65,8 @@ class Columns(Mapping):
         return len(self.names)
 
     def __reduce__(self):
+        if self.shared is not None:
+            return Columns.read, (self.names, *self.shared)
         return Columns, (self.names, self.values)
 
 
@@ -106,19 +113,20 @@ class SharedArrays:
                 for path, shape, dtype, _ in self.layout):
             return False
         try:
-            fd = os.open(f"/proc/{self.pid}/fd/{self.fd}", os.O_RDWR)
+            arrays = dict(_leaves(self.read()))
         except OSError:
             return False
-        try:
-            memory = mmap.mmap(fd, self.size)
-        finally:
-            os.close(fd)
-        arrays = dict(_leaves(self._views(memory)))
         for path, value in given.items():
             arrays[path][rows] = value
-        del arrays
-        memory.close()
         return True
+
+    def read(self) -> dict[str, Any]:
+        """The arrays, mapped in another process (unmapped when they are no longer used)."""
+        fd = os.open(f"/proc/{self.pid}/fd/{self.fd}", os.O_RDWR)
+        try:
+            return self._views(mmap.mmap(fd, self.size))
+        finally:
+            os.close(fd)
 
     def close(self) -> None:
         """Close the file: the arrays stay readable here, no worker can reach them."""
