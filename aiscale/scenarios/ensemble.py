@@ -320,7 +320,7 @@ def make_chunks(draws: Mapping[str, np.ndarray], n: int, chunk_size: int, first_
     memory = SharedArrays({"values": np.empty((0, n))}, len(names)) if shared else None
     values = np.empty((len(names), n)) if memory is None else memory.arrays["values"]
     for row, name in enumerate(names):
-        values[row] = draws[name]
+        values[row] = np.asarray(draws[name])[:n]
     return [Chunk(first_chunk + i, first_run + s, min(chunk_size, n - s),
                   Columns(names, values[:, s:s + chunk_size], None if memory is None else (memory, s, s + chunk_size)))
             for i, s in enumerate(starts)]
