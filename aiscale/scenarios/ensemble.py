@@ -7,7 +7,8 @@ through the copula of :func:`.distributions.sample`) narrowed to their history-p
 ranges (:func:`.matching.plausible_ranges`), and every member checked against 2012-2025
 history (:class:`.matching.HistoryCheck`); draws that fail are replaced by new seeded
 draws, round after round, until ``n`` match (``prior_only``: every parameter over its
-prior, nothing rejected). The draws are split into chunks of ``chunk_size`` members;
+prior, nothing rejected; only draws the model cannot start from are replaced, each
+chunk checking its own). The draws are split into chunks of ``chunk_size`` members;
 each member is integrated on its own adaptive step (``Settings.method = "rk45"``:
 Dormand-Prince 5(4) with relative tolerance ``rtol``, in compiled code,
 :func:`aiscale.stocks_flows.ensemble.run_adaptive`), or with fixed RK4 steps
@@ -19,7 +20,10 @@ they finish.
 
 Where chunks run (:mod:`.execution`): by default on Dask's embedded local scheduler, in worker processes
 forked from this one (one per core; they start at once, with the model already built:
-threads would not help, the per-equation Python overhead holds the GIL); with
+threads would not help, the per-equation Python overhead holds the GIL); on Linux they
+read their draws from, and write their results into, shared memory of this process
+(:class:`.execution.SharedArrays`), so that this process neither pickles the draws nor
+unpickles and copies the results, and has nothing to gather when the last chunk is in; with
 ``scheduler="tcp://HOST:PORT"`` on a Dask distributed cluster, whose workers need
 aiscale installed (they rebuild the model from the scenario, which is plain data). A
 chunk that fails is retried (``retries`` times) without touching the others; if it

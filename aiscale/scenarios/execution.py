@@ -1,7 +1,9 @@
 """Where an ensemble's chunks run: Dask's embedded local scheduler (worker processes
 forked from this one, which end with it whatever ends it) or a Dask distributed cluster.
 A chunk that fails is retried without touching the others; if it still fails,
-:class:`EnsembleError` says which runs, and carries the chunks that finished."""
+:class:`EnsembleError` says which runs, and carries the chunks that finished. Local
+workers can exchange arrays with this process through its shared memory
+(:class:`SharedArrays`, :class:`Columns`) instead of pickles sent through pipes."""
 
 from __future__ import annotations
 
