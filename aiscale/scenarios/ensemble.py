@@ -279,8 +279,8 @@ def _finite(values: np.ndarray) -> np.ndarray:
 
 def memory_needed(n: int, varied: int, settings: Settings) -> int:
     """Bytes that ``n`` runs hold at once in this process: the draws (with the copula's
-    working copies), each run's metrics, and its series kept in the dataset (the
-    chunks' and their concatenation)."""
+    working copies), each run's metrics, and its series kept in the dataset (twice: the
+    results of a second round of draws are copied once more)."""
     years = int(round((settings.stop - settings.start) / settings.series_step)) + 1
     per_run = 8 * (3 * varied + 2 * len(METRICS) + 4) + 2 * (8 * len(SERIES) + 1) * years
     return n * per_run
