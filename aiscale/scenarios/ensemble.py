@@ -321,7 +321,7 @@ def make_chunks(draws: Mapping[str, np.ndarray], n: int, chunk_size: int, first_
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
     starts = range(0, n, chunk_size)
     names = list(draws)
-    memory = SharedArrays({"values": np.empty((0, n))}, len(names)) if shared else None
+    memory = _shared({"values": np.empty((0, n))}, len(names)) if shared else None
     values = np.empty((len(names), n)) if memory is None else memory.arrays["values"]
     for row, name in enumerate(names):
         values[row] = np.asarray(draws[name])[:n]
@@ -344,8 +344,9 @@ def run_draws(scenario: Scenario, draws: Mapping[str, np.ndarray], n: int, setti
         model = scenario_model(scenario)  # built here, so that forked workers start with it
         if (workers or os.cpu_count() or 1) > 1 and n > chunk_size and SharedArrays.available():
             template = _empty_result(model, settings)
-            shared = SharedArrays({k: v for k, v in template.items() if k != "times"}, n)
-            runner = partial(_into_shared, runner, shared, first_run)
+            shared = _shared({k: v for k, v in template.items() if k != "times"}, n)
+            if shared is not None:
+                runner = partial(_into_shared, runner, shared, first_run)
     chunks = make_chunks(draws, n, chunk_size, first_chunk, first_run, shared=shared is not None)
     gathered = Gathered(n, first_run, None if shared is None else {**shared.arrays, "times": template["times"]})
     try:
@@ -354,8 +355,17 @@ def run_draws(scenario: Scenario, draws: Mapping[str, np.ndarray], n: int, setti
     finally:
         if shared is not None:
             shared.close()
-            chunks[0].draws.shared[0].close()
+            if chunks[0].draws.shared is not None:
+                chunks[0].draws.shared[0].close()
     return gathered.result()
+
+
+def _shared(template: Mapping[str, Any], rows: int) -> SharedArrays | None:
+    """Shared memory laid out as ``template``, or None where the system refuses it."""
+    try:
+        return SharedArrays(template, rows)
+    except OSError:
+        return None
 
 
 def _into_shared(runner: Callable, shared: SharedArrays, first_run: int, scenario: Scenario, chunk: Chunk,

@@ -50,6 +50,18 @@ def test_same_seed_same_ensemble_and_chunking_changes_nothing(reference):
                               reference["price_performance_growth_per_year"].values)
 
 
+def test_where_shared_memory_is_refused_results_come_back_through_pipes(reference, monkeypatch):
+    import aiscale.scenarios.ensemble as ensemble
+
+    class Refused(ensemble.SharedArrays):
+        def __init__(self, *args):
+            raise OSError("memfd_create: operation not permitted")
+
+    monkeypatch.setattr(ensemble, "SharedArrays", Refused)
+    ds = monte_carlo("baseline", N, seed=11, settings=SHORT, chunk_size=20, workers=2)
+    xr.testing.assert_identical(data(reference), data(ds))
+
+
 def test_members_equal_single_fixed_step_runs(prior):
     reference = prior
     from aiscale.model import DEFAULT_BLOWUP
