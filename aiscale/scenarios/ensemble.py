@@ -66,9 +66,18 @@ from .scenario import Scenario, base_model, load_scenario
 SERIES = ("largest_training_run_flop", "effective_compute_flop", "automation_fraction",
           "gwp_growth_rate_per_year", "research_speedup", "ai_spending_usd_per_year")
 # members per chunk: a chunk's fixed cost is about 10 ms against 0.15-0.6 s of work, and
-# small chunks keep every worker busy to the end; a multiple of the fixed-step loops'
-# block (.stocks_flows.blocked.BLOCK, 64 members computed together), which pads a partial one
-DEFAULT_CHUNK = 256
+# small chunks keep every worker busy to the end (10,000 posterior-predictive members:
+# 9.5-9.7 s in chunks of 200, 10.0-10.4 s in chunks of 192 or 256). Fixed-step chunks are
+# rounded up to a multiple of the block the kernel computes together (fixed_step_chunk).
+DEFAULT_CHUNK = 200
+
+
+def fixed_step_chunk(chunk_size: int) -> int:
+    """``chunk_size`` rounded up to a whole number of the fixed-step loops' blocks
+    (.stocks_flows.blocked.BLOCK, 64 members computed together, a partial block padded)."""
+    from ..stocks_flows.blocked import BLOCK
+
+    return -(-chunk_size // BLOCK) * BLOCK
 # The relative tolerance of each member's adaptive step: milestone years within 0.05 years
 # of an adaptive single run (rtol 1e-6) for 99% of members (benchmarks/bench_ensemble.py).
 # Measured over 1,000 members (seeds 3 and 7): 5e-5 99.6% and 99.9%, 3e-5 99.9% and 99.8%,
@@ -340,6 +349,8 @@ def run_draws(scenario: Scenario, draws: Mapping[str, np.ndarray], n: int, setti
     worker processes write their results into shared memory where they can
     (:class:`.execution.SharedArrays`)."""
     shared = None
+    if settings.method != "rk45":
+        chunk_size = fixed_step_chunk(chunk_size)
     if not scheduler:
         model = scenario_model(scenario)  # built here, so that forked workers start with it
         if (workers or os.cpu_count() or 1) > 1 and n > chunk_size and SharedArrays.available():

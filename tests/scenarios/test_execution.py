@@ -60,3 +60,11 @@ def test_workers_write_results_into_shared_memory_that_this_process_reads():
     np.testing.assert_array_equal(shared.arrays["a"][[0, 1, 2, 4]], np.concatenate([rows["a"]] * 2)[[0, 0, 1, 1]])
     np.testing.assert_array_equal(shared.arrays["b"]["c"][[0, 1, 2, 4]], [4, 4, 5, 5])
     assert shared.arrays["b"]["d"][1:3].all() and shared.arrays["b"]["c"].dtype == np.int8
+
+
+def test_fixed_step_chunks_hold_whole_blocks():
+    """Fixed-step chunks are rounded up to whole blocks of the kernel (64 members computed
+    together), so that no chunk pads a partial block; adaptive chunks keep their size."""
+    from aiscale.scenarios.ensemble import DEFAULT_CHUNK, fixed_step_chunk
+
+    assert [fixed_step_chunk(c) for c in (1, 64, 65, DEFAULT_CHUNK, 256)] == [64, 64, 128, 256, 256]
