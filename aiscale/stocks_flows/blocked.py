@@ -41,7 +41,6 @@ _ASSIGN = re.compile(r"(x\d+|t\d+) = (.*)")
 _READ = re.compile(r"(Y|P)\[(\d+), m\]")
 _CLAMP = re.compile(r"if (x\d+) <= 0\.0 and d < 0\.0:")
 _STORE = re.compile(r"DY\[(\d+), m\] = d")
-_KEEP = re.compile(r"V\[(\d+), m\] = (x\d+)")
 
 
 class _Lowering(ast.NodeTransformer):
@@ -107,9 +106,9 @@ def _parse(text: str) -> ast.AST:
 
 def lower(body: list[str], name: str = "block_flow_derivatives") -> str:
     """The source of ``name(t, Y, P, DY, V, active)``: the scalar kernel's statements
-    ``body`` (one member ``m``, vector math, variables kept in ``V`` or not) for ``BLOCK``
-    members. ``Y``, ``DY`` and ``V`` may have any layout; ``P`` is read row by row (give it
-    C-ordered, members contiguous)."""
+    ``body`` (those of ``flow_derivatives`` for one member ``m``, with vector math, no
+    variable kept: ``V`` is unused) for ``BLOCK`` members. ``Y`` and ``DY`` may have any
+    layout; ``P`` is read row by row (give it C-ordered, members contiguous)."""
     rows: dict[str, str] = {}
     statements: list[tuple[str, str]] = []   # ("loop", statement for member j) | ("call", ...)
     count = 0
@@ -134,11 +133,6 @@ def lower(body: list[str], name: str = "block_flow_derivatives") -> str:
             row = new_row()
             rows[target] = f"W[{row}, j]"
             statements.append(("loop", f"W[{row}, j] = {value}"))
-            k += 1
-            continue
-        keep = _KEEP.fullmatch(line)
-        if keep:  # a variable kept for the results
-            statements.append(("loop", f"V[{keep.group(1)}, j] = {rows[keep.group(2)]}"))
             k += 1
             continue
         if line.startswith("d = "):
