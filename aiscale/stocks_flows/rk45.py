@@ -50,7 +50,7 @@ P = np.array([
 
 #: The compiled step, written into a module of its own beside a model's kernel, after
 #: the right-hand side in the solver's variables (``solver_rates``, inlined: the body of
-#: the kernel's ``solver_rhs``, see ``compile.SOLVER_RHS_SOURCE``): used by single runs
+#: the kernel's ``solver_rhs``, see ``templates.SOLVER_RHS_SOURCE``): used by single runs
 #: (:class:`CompiledRK45`) and, member by member, by adaptive ensembles
 #: (:data:`.ensemble.ADAPTIVE_MEMBERS`).
 STEP_SOURCE = """from aiscale.stocks_flows.rk45 import A, B, C, E
