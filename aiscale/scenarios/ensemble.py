@@ -46,7 +46,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
@@ -59,6 +59,7 @@ from ..stocks_flows import Model
 from ..timespan import END_YEAR, START_YEAR
 from .distributions import sample
 from .execution import Chunk, Columns, EnsembleError, SharedArrays, execute  # noqa: F401 (EnsembleError: part of this module's API)
+from .gather import Gathered, into_shared, shared_memory, take  # noqa: F401 (take: part of this module's API)
 from .dataset import assemble
 from .metrics import CAPPED_RUN, INPUTS, METRICS, binding_index, compute_metrics
 from .scenario import Scenario, base_model, load_scenario
@@ -330,7 +331,7 @@ def make_chunks(draws: Mapping[str, np.ndarray], n: int, chunk_size: int, first_
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
     starts = range(0, n, chunk_size)
     names = list(draws)
-    memory = _shared({"values": np.empty((0, n))}, len(names)) if shared else None
+    memory = shared_memory({"values": np.empty((0, n))}, len(names)) if shared else None
     values = np.empty((len(names), n)) if memory is None else memory.arrays["values"]
     for row, name in enumerate(names):
         values[row] = np.asarray(draws[name])[:n]
@@ -355,9 +356,9 @@ def run_draws(scenario: Scenario, draws: Mapping[str, np.ndarray], n: int, setti
         model = scenario_model(scenario)  # built here, so that forked workers start with it
         if (workers or os.cpu_count() or 1) > 1 and n > chunk_size and SharedArrays.available():
             template = _empty_result(model, settings)
-            shared = _shared({k: v for k, v in template.items() if k != "times"}, n)
+            shared = shared_memory({k: v for k, v in template.items() if k != "times"}, n)
             if shared is not None:
-                runner = partial(_into_shared, runner, shared, first_run)
+                runner = partial(into_shared, runner, shared, first_run)
     chunks = make_chunks(draws, n, chunk_size, first_chunk, first_run, shared=shared is not None)
     gathered = Gathered(n, first_run, None if shared is None else {**shared.arrays, "times": template["times"]})
     try:
@@ -369,93 +370,6 @@ def run_draws(scenario: Scenario, draws: Mapping[str, np.ndarray], n: int, setti
             if chunks[0].draws.shared is not None:
                 chunks[0].draws.shared[0].close()
     return gathered.result()
-
-
-def _shared(template: Mapping[str, Any], rows: int) -> SharedArrays | None:
-    """Shared memory laid out as ``template``, or None where the system refuses it."""
-    try:
-        return SharedArrays(template, rows)
-    except OSError:
-        return None
-
-
-def _into_shared(runner: Callable, shared: SharedArrays, first_run: int, scenario: Scenario, chunk: Chunk,
-                 settings: Settings) -> dict[str, Any]:
-    """``runner``'s results of ``chunk``, written into ``shared``: only which draws could
-    start is sent back (or the results, if they cannot be written there)."""
-    result = runner(scenario, chunk, settings)
-    rows = _member_rows(chunk, first_run, result.get("start"))
-    if shared.write(rows, {k: v for k, v in result.items() if k not in ("start", "times")}):
-        return {"start": result.get("start"), "shared": True}
-    return result
-
-
-def _member_rows(chunk: Chunk, first_run: int, culprits: np.ndarray | None) -> slice | np.ndarray:
-    """The rows of the members of ``chunk`` that were run (all but those inconsistent
-    with the start) among results for runs from ``first_run``."""
-    rows = slice(chunk.first - first_run, chunk.first - first_run + chunk.size)
-    return rows if culprits is None or (culprits == "").all() else rows.start + np.flatnonzero(culprits == "")
-
-
-class Gathered:
-    """The results of ``n`` members, written into arrays for all of them as each chunk
-    finishes (while the others run; or by the workers themselves, into ``out``), not
-    concatenated at the end: no second copy of the results is held, and nothing is
-    left to do when the last chunk is in."""
-
-    def __init__(self, n: int, first_run: int = 0, out: dict[str, Any] | None = None):
-        self.n, self.first_run, self.out = n, first_run, out
-        self.start: np.ndarray | None = None
-
-    def put(self, chunk: Chunk, result: Mapping[str, Any]) -> Any:
-        """Keep ``chunk``'s ``result``; what is kept of it (views of its rows, or the
-        result itself when some of its draws were not run)."""
-        rows = slice(chunk.first - self.first_run, chunk.first - self.first_run + chunk.size)
-        culprits = result.get("start")
-        if culprits is not None:
-            if self.start is None:
-                self.start = np.full(self.n, "", dtype=object)
-            self.start[rows] = culprits
-        at = _member_rows(chunk, self.first_run, culprits)
-        whole = isinstance(at, slice)
-        if not result.get("shared"):
-            result = {k: v for k, v in result.items() if k != "start"}
-            if self.out is None:
-                self.out = members(result, lambda v: np.empty((self.n, *v.shape[1:]), dtype=v.dtype))
-            members(self.out, lambda mine, theirs: mine.__setitem__(at, theirs), result)
-        return members(self.out, lambda v: v[rows]) if whole else result
-
-    def result(self) -> dict[str, Any]:
-        assert self.out is not None, "no chunk finished"
-        return {**self.out, "start": self.start} if self.start is not None else self.out
-
-
-def members(tree: Mapping[str, Any], fn: Callable[..., Any], *others: Mapping[str, Any], top: bool = True
-            ) -> dict[str, Any]:
-    """A result (nested dicts of arrays, one row per member) with ``fn(array, *the same
-    array in others)`` for each array (the series' ``times`` passed through)."""
-    return {k: members(v, fn, *(o[k] for o in others), top=False) if isinstance(v, Mapping)
-            else v if top and k == "times" else fn(v, *(o[k] for o in others)) for k, v in tree.items()}
-
-
-def take(parts: Sequence[tuple[Mapping[str, Any], np.ndarray | None]]) -> dict[str, Any]:
-    """The members ``rows`` (indices; None: all) of each result of ``parts``, in
-    order, copied once (one result taken whole is itself)."""
-    if len(parts) == 1 and parts[0][1] is None:
-        return dict(parts[0][0])
-    rows = [r for _, r in parts]
-
-    def stack(*arrays: np.ndarray) -> np.ndarray:
-        sizes = [len(a) if r is None else len(r) for a, r in zip(arrays, rows)]
-        out = np.empty((sum(sizes), *arrays[0].shape[1:]), dtype=arrays[0].dtype)
-        for a, r, start, size in zip(arrays, rows, np.cumsum([0, *sizes]), sizes):
-            if r is None:
-                out[start:start + size] = a
-            else:  # (mode "clip": no intermediate copy; the rows are valid)
-                np.take(a, r, axis=0, out=out[start:start + size], mode="clip")
-        return out
-
-    return members(parts[0][0], stack, *(p for p, _ in parts[1:]))
 
 
 # ---------------------------------------------------------------------- the Monte Carlo
