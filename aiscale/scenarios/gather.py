@@ -21,7 +21,7 @@ def shared_memory(template: Mapping[str, Any], rows: int) -> SharedArrays | None
 
 
 def into_shared(runner: Callable, shared: SharedArrays, first_run: int, scenario: Any, chunk: Chunk,
-                 settings: Any) -> dict[str, Any]:
+                settings: Any) -> dict[str, Any]:
     """``runner``'s results of ``chunk``, written into ``shared``: only which draws could
     start is sent back (or the results, if they cannot be written there)."""
     result = runner(scenario, chunk, settings)
@@ -31,10 +31,15 @@ def into_shared(runner: Callable, shared: SharedArrays, first_run: int, scenario
     return result
 
 
+def _chunk_rows(chunk: Chunk, first_run: int) -> slice:
+    """The rows of ``chunk``'s draws among results for runs from ``first_run``."""
+    return slice(chunk.first - first_run, chunk.first - first_run + chunk.size)
+
+
 def _member_rows(chunk: Chunk, first_run: int, culprits: np.ndarray | None) -> slice | np.ndarray:
     """The rows of the members of ``chunk`` that were run (all but those inconsistent
     with the start) among results for runs from ``first_run``."""
-    rows = slice(chunk.first - first_run, chunk.first - first_run + chunk.size)
+    rows = _chunk_rows(chunk, first_run)
     return rows if culprits is None or (culprits == "").all() else rows.start + np.flatnonzero(culprits == "")
 
 
@@ -51,7 +56,7 @@ class Gathered:
     def put(self, chunk: Chunk, result: Mapping[str, Any]) -> Any:
         """Keep ``chunk``'s ``result``; what is kept of it (views of its rows, or the
         result itself when some of its draws were not run)."""
-        rows = slice(chunk.first - self.first_run, chunk.first - self.first_run + chunk.size)
+        rows = _chunk_rows(chunk, self.first_run)
         culprits = result.get("start")
         if culprits is not None:
             if self.start is None:
