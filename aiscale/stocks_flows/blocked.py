@@ -59,7 +59,7 @@ class _Lowering(ast.NodeTransformer):
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
         read = _READ.fullmatch(ast.unparse(node))
         if read:
-            return _parse(f"{'Yc' if read.group(1) == 'Y' else 'P'}[{read.group(2)}, j]")
+            return _parse(f"{read.group(1)}[{read.group(2)}, j]")
         return self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
@@ -94,7 +94,7 @@ def _alias(line: str, rows: dict[str, str]) -> bool:
     target, text = assign.groups()
     read = _READ.fullmatch(text)
     if read:
-        rows[target] = f"{'Yc' if read.group(1) == 'Y' else 'P'}[{read.group(2)}, j]"
+        rows[target] = f"{read.group(1)}[{read.group(2)}, j]"
     elif text == "t":
         rows[target] = "t"
     return bool(read) or text == "t"
@@ -159,11 +159,7 @@ def lower(body: list[str], name: str = "block_flow_derivatives") -> str:
            "    n = Y.shape[0]",
            f"    if Y.shape[1] != {BLOCK} or P.shape[1] != {BLOCK} or DY.shape[1] != {BLOCK}:",
            f"        raise ValueError('the block right-hand side takes exactly {BLOCK} members')",
-           f"    Yc = np.empty((n, {BLOCK}))  # the states, members contiguous",
-           f"    W = np.empty(({max(count, 1)}, {BLOCK}))",
-           "    for i in range(n):",
-           f"        for j in range({BLOCK}):",
-           "            Yc[i, j] = Y[i, j]"]
+           f"    W = np.empty(({max(count, 1)}, {BLOCK}))"]
     run: list[str] = []
 
     def flush() -> None:

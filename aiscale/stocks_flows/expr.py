@@ -158,13 +158,20 @@ class Source:
     format string, or for ``binary`` a function of (node, left text, right text);
     ``replace(node)``, if given, may return the text of a whole subtree instead (the
     vectorised kernel reads subtrees of parameters only from precomputed rows).
+
+    With ``share_costly``, a power, exponential or logarithm is computed once into a
+    temporary however many of the expressions written with this object read it (the
+    same text reads the same values: every name is assigned once).
     """
+
+    COSTLY_CALLS = frozenset({"exp", "ln", "log10"})
 
     MAX_DEPTH = 40  # deeper expressions are split: Python's parser has a nesting limit
 
     def __init__(self, name_of: Callable[[str], str], call_name: Callable[[str], str],
                  constants: dict[str, Any], binary: dict[str, str] | None = None,
-                 unary: dict[str, str] | None = None, replace: Callable[[Expr], str | None] | None = None):
+                 unary: dict[str, str] | None = None, replace: Callable[[Expr], str | None] | None = None,
+                 share_costly: bool = False):
         self.name_of, self.call_name = name_of, call_name
         self.replace = replace
         self.constants = constants  # name -> value, for lookup tables
@@ -172,6 +179,7 @@ class Source:
         self.unary = unary or {}
         self.lines: list[str] = []
         self._temps = 0
+        self._costly: dict[str, str] | None = {} if share_costly else None  # text -> temporary
 
     def expression(self, expr: Expr, indent: str = "    ") -> str:
         """A Python expression for ``expr``; temporaries go to ``lines`` first."""
@@ -188,7 +196,12 @@ class Source:
             if text is not None:
                 return text
             text = self._node(node, lambda child: emit(child, depth + 1))
-            shared = counts.get(key, 0) > 1 and node.op not in ("var", "const")
+            costly = self._costly is not None and (
+                node.op == "**" or (node.op == "call" and node.args[0] in self.COSTLY_CALLS))
+            if costly and text in self._costly:  # type: ignore[operator]
+                return self._costly[text]  # type: ignore[index]
+            computed = text
+            shared = (counts.get(key, 0) > 1 or costly) and node.op not in ("var", "const")
             if shared or (depth > self.MAX_DEPTH and node.op not in ("var", "const")):
                 name = f"t{self._temps}"
                 self._temps += 1
@@ -197,6 +210,8 @@ class Source:
                 depth = 0
             if shared:
                 done[key] = text
+            if costly:
+                self._costly[computed] = text  # type: ignore[index]
             return text
 
         return emit(expr, 0)

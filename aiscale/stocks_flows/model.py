@@ -533,10 +533,12 @@ class Model:
         """The parameter ``name`` if a run may set it (a user or policy parameter);
         otherwise an error naming the closest names that may be set."""
         params = self.elements.parameters
-        allowed = [n for n, p in params.items() if p.role != "generated"]
-        if name not in params:
+        p = params.get(name)
+        if p is not None and p.role != "generated":
+            return p
+        allowed = [n for n, q in params.items() if q.role != "generated"]
+        if p is None:
             raise unknown_name("parameter", name, allowed)
-        p = params[name]
         if p.role == "generated":
             from .errors import UnknownNameError
             raise UnknownNameError(

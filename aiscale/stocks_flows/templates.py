@@ -249,3 +249,166 @@ def derivatives_function(name: str, body: list[str]) -> list[str]:
             *body,
             "",
             ""]
+
+
+# The fixed-step loop of FIXED_STEPS for one block of BLOCK members whose right-hand side
+# is computed together (.blocked): the same arithmetic element by element, so the same
+# results, but every array stored row by row (a block's members contiguous) and every
+# loop over the block's members, so that the stages, the rates, the exponentials of the
+# log rows, the step and the blow-up indicator are vectorised too; the arrays of a block
+# outgrow the core's first-level cache, so each is passed over as few times as possible.
+BLOCK_STEPS = """@njit(cache=True, error_model='numpy', nogil=True, inline='always')
+def _to_rates(y, dy, log_rows):
+    # d(solver variable)/dt in place of d(state)/dt: d(log y)/dt = (dy/dt) / y
+    for r in log_rows:
+        for j in range(BLOCK):
+            dy[r, j] = dy[r, j] / y[r, j]
+
+
+@njit(cache=True, error_model='numpy', nogil=True, inline='always')
+def _stage(t, z, h, k, ys, P, out, V, active, is_log, log_rows):
+    # an RK4 stage: d(solver variable)/dt at z + h k
+    for i in range(z.shape[0]):
+        if is_log[i]:
+            for j in range(BLOCK):
+                ys[i, j] = _vexp(z[i, j] + h * k[i, j])
+        else:
+            for j in range(BLOCK):
+                ys[i, j] = z[i, j] + h * k[i, j]
+    flow_derivatives(t, ys, P, out, V, active)
+    _to_rates(ys, out, log_rows)
+
+
+@njit(cache=True, error_model='numpy', nogil=True, inline='always')
+def _blowup(y, dy, positive_rows, log_max, log_rate, g, biggest, check, fastest):
+    # blowup_indicator's values, its loops over the block's members
+    n = y.shape[0]
+    rates = log_rate == log_rate and len(positive_rows) > 0
+    for j in range(BLOCK):
+        biggest[j] = 0.0
+        check[j] = 0.0
+        fastest[j] = -np.inf
+    for i in range(n):
+        for j in range(BLOCK):
+            a = abs(y[i, j])
+            biggest[j] = a if a > biggest[j] else biggest[j]
+            check[j] += (y[i, j] - y[i, j]) + (dy[i, j] - dy[i, j])
+    if rates:
+        for i in positive_rows:
+            for j in range(BLOCK):
+                rate = dy[i, j] / max(abs(y[i, j]), 1e-300)
+                fastest[j] = rate if (rate > fastest[j] or rate != rate) else fastest[j]
+    for j in range(BLOCK):
+        gm = np.log(biggest[j] + 1e-300) - log_max
+        if rates:
+            gr = np.log(max(fastest[j], 1e-300)) - log_rate
+            if gr > gm or gr != gr:
+                gm = gr
+        g[j] = 1.0 if (gm != gm or check[j] != 0.0) else gm
+
+
+@njit(FIXED_SIGNATURE, cache=True, error_model='numpy', nogil=True)
+def fixed_steps(t0, dt, steps, per_save, rk4, Y0, P, OUT, log_rows, clamp_rows, positive_rows,
+                log_max, log_rate, active, event_k, event_phase, event_g0, event_g1):
+    # OUT[s]: the states at save s (members that stopped held at their last state)
+    n, N = Y0.shape
+    if N != BLOCK or P.shape[1] != BLOCK or OUT.shape[2] != BLOCK:
+        raise ValueError('the block loop takes exactly BLOCK members')
+    is_log = np.zeros(n, dtype=np.bool_)
+    for r in log_rows:
+        is_log[r] = True
+    is_clamped = np.zeros(n, dtype=np.bool_)
+    for r in clamp_rows:
+        is_clamped[r] = True
+    y = np.empty((n, BLOCK))
+    z = np.empty((n, BLOCK))
+    for i in range(n):
+        for j in range(BLOCK):
+            y[i, j] = Y0[i, j]
+            z[i, j] = np.log(Y0[i, j]) if is_log[i] else Y0[i, j]
+    k1 = np.empty((n, BLOCK))  # d(state)/dt at the step's start, then the solver variables'
+    V = np.empty((1, BLOCK))  # (flow_derivatives keeps no variable)
+    k2 = np.empty((n, BLOCK))
+    k3 = np.empty((n, BLOCK))
+    k4 = np.empty((n, BLOCK))
+    ys = np.empty((n, BLOCK))
+    z_new = np.empty((n, BLOCK))
+    y_new = np.empty((n, BLOCK))
+    g = np.empty(BLOCK)
+    g_old = np.empty(BLOCK)
+    work = np.empty((3, BLOCK))
+    take = np.empty(BLOCK, dtype=np.bool_)
+    nfev = 0
+    last_saved = -1
+    k = 0
+    for k in range(steps + 1):
+        t = t0 + k * dt
+        flow_derivatives(t, y, P, k1, V, active)
+        nfev += 1
+        _blowup(y, k1, positive_rows, log_max, log_rate, g, work[0], work[1], work[2])
+        for m in range(BLOCK):
+            if not active[m]:
+                continue
+            if k == 0:
+                if g[m] >= 0:
+                    active[m] = False
+                    event_k[m], event_phase[m], event_g0[m], event_g1[m] = 0, 0, g[m], g[m]
+            elif g_old[m] < 0 and g[m] >= 0:
+                active[m] = False
+                event_k[m], event_phase[m], event_g0[m], event_g1[m] = k, 0, g_old[m], g[m]
+        for m in range(BLOCK):
+            g_old[m] = g[m]
+        if k % per_save == 0:
+            last_saved = k // per_save
+            for i in range(n):
+                for j in range(BLOCK):
+                    OUT[last_saved, i, j] = y[i, j]
+        running = False
+        for m in range(BLOCK):
+            running = running or active[m]
+        if k == steps or not running:
+            break
+        _to_rates(y, k1, log_rows)
+        if rk4:
+            _stage(t + dt / 2, z, dt / 2, k1, ys, P, k2, V, active, is_log, log_rows)
+            _stage(t + dt / 2, z, dt / 2, k2, ys, P, k3, V, active, is_log, log_rows)
+            _stage(t + dt, z, dt, k3, ys, P, k4, V, active, is_log, log_rows)
+            nfev += 3
+        # the step: new solver variables, clamped, as states; a running member takes it
+        # only if every one is finite (check: 0, or NaN once a state is not finite)
+        check = work[0]
+        for j in range(BLOCK):
+            check[j] = 0.0
+        for i in range(n):
+            log_row, clamped = is_log[i], is_clamped[i]
+            for j in range(BLOCK):
+                if rk4:
+                    zi = z[i, j] + dt / 6 * (k1[i, j] + 2 * k2[i, j] + 2 * k3[i, j] + k4[i, j])
+                else:
+                    zi = z[i, j] + dt * k1[i, j]
+                zi = max(zi, 0.0) if clamped else zi
+                yi = _vexp(zi) if log_row else zi
+                z_new[i, j] = zi
+                y_new[i, j] = yi
+                check[j] += yi - yi
+        every = True
+        for m in range(BLOCK):
+            take[m] = active[m] and check[m] == 0.0
+            if active[m] and not take[m]:
+                active[m] = False
+                event_k[m], event_phase[m], event_g0[m], event_g1[m] = k, 1, 0.0, 0.0
+            every = every and take[m]
+        if every:  # (the common case) the new arrays become the current ones
+            z, z_new = z_new, z
+            y, y_new = y_new, y
+        else:
+            for i in range(n):
+                for j in range(BLOCK):
+                    z[i, j] = z_new[i, j] if take[j] else z[i, j]
+                    y[i, j] = y_new[i, j] if take[j] else y[i, j]
+    for s in range(last_saved + 1, OUT.shape[0]):
+        for i in range(n):
+            for j in range(BLOCK):
+                OUT[s, i, j] = y[i, j]
+    return k, nfev
+"""
