@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import NamedTuple
 
 #: members a block computes together (a multiple of every vector width; 64 measured
 #: fastest: 8 or 16 leave the loops' overhead uncovered)
@@ -41,6 +42,7 @@ _ASSIGN = re.compile(r"(x\d+|t\d+) = (.*)")
 _READ = re.compile(r"(Y|P)\[(\d+), m\]")
 _CLAMP = re.compile(r"if (x\d+) <= 0\.0 and d < 0\.0:")
 _STORE = re.compile(r"DY\[(\d+), m\] = d")
+_KEEP = re.compile(r"V\[(\d+), m\] = (x\d+)")
 
 
 class _Lowering(ast.NodeTransformer):
@@ -104,12 +106,31 @@ def _parse(text: str) -> ast.AST:
     return ast.parse(text, mode="eval").body
 
 
+class Lowered(NamedTuple):
+    """A right-hand side for a block that also gives the variables asked for."""
+
+    source: str              # of name(t, Y, P, DY, active, keep_rows, KEPT): KEPT[q] = W[keep_rows[q]]
+    variable_rows: list[int]  # the row of W of each variable the scalar body keeps (V[k, m] = ...)
+
+
 def lower(body: list[str], name: str = "block_flow_derivatives") -> str:
     """The source of ``name(t, Y, P, DY, V, active)``: the scalar kernel's statements
     ``body`` (those of ``flow_derivatives`` for one member ``m``, with vector math, no
-    variable kept: ``V`` is unused) for ``BLOCK`` members. ``Y`` and ``DY`` may have any
-    layout; ``P`` is read row by row (give it C-ordered, members contiguous)."""
+    variable kept: ``V`` is unused) for ``BLOCK`` members. ``Y`` and ``DY`` are read and
+    written row by row (give them C-ordered, members contiguous), as is ``P``."""
+    return _lower(body, name, keeps=False).source
+
+
+def lower_variables(body: list[str], name: str = "block_derivatives") -> Lowered:
+    """:func:`lower` for a body that also keeps variables (``V[k, m] = x``, the scalar
+    ``derivatives``): the function copies the rows ``keep_rows`` of its working array
+    into ``KEPT``; variable ``k`` is in row ``Lowered.variable_rows[k]``."""
+    return _lower(body, name, keeps=True)
+
+
+def _lower(body: list[str], name: str, keeps: bool) -> Lowered:
     rows: dict[str, str] = {}
+    variable_rows: dict[int, int] = {}
     statements: list[tuple[str, str]] = []   # ("loop", statement for member j) | ("call", ...)
     count = 0
 
@@ -135,6 +156,16 @@ def lower(body: list[str], name: str = "block_flow_derivatives") -> str:
             statements.append(("loop", f"W[{row}, j] = {value}"))
             k += 1
             continue
+        kept = _KEEP.fullmatch(line) if keeps else None
+        if kept:  # the variable's row (a row of its own if it is a state, input or the time)
+            variable, value = int(kept.group(1)), rows.get(kept.group(2), kept.group(2))
+            held = re.fullmatch(r"W\[(\d+), j\]", value)
+            if held is None:
+                row = new_row()
+                statements.append(("loop", f"W[{row}, j] = {value}"))
+            variable_rows[variable] = int(held.group(1)) if held else row
+            k += 1
+            continue
         if line.startswith("d = "):
             rate = [f"d = {ast.unparse(lowering.visit(_parse(line[4:])))}"]
             k += 1
@@ -154,8 +185,8 @@ def lower(body: list[str], name: str = "block_flow_derivatives") -> str:
             continue
         raise ValueError(f"unexpected statement in the kernel's body: {line!r}")
 
-    out = [f"def {name}(t, Y, P, DY, V, active):",
-           f"    # {BLOCK} members at once (generated from flow_derivatives by aiscale.stocks_flows.blocked)",
+    out = [f"def {name}(t, Y, P, DY, {'active, keep_rows, KEPT' if keeps else 'V, active'}):",
+           f"    # {BLOCK} members at once (generated from the scalar kernel by aiscale.stocks_flows.blocked)",
            "    n = Y.shape[0]",
            f"    if Y.shape[1] != {BLOCK} or P.shape[1] != {BLOCK} or DY.shape[1] != {BLOCK}:",
            f"        raise ValueError('the block right-hand side takes exactly {BLOCK} members')",
@@ -179,4 +210,8 @@ def lower(body: list[str], name: str = "block_flow_derivatives") -> str:
             "        if not active[j]:",
             "            for i in range(n):",
             "                DY[i, j] = 0.0"]
-    return "\n".join(out) + "\n"
+    if keeps:
+        out += ["    for q in range(len(keep_rows)):  # the variables asked for (their rows: Lowered.variable_rows)",
+                f"        for j in range({BLOCK}):",
+                "            KEPT[q, j] = W[keep_rows[q], j]"]
+    return Lowered("\n".join(out) + "\n", [variable_rows[v] for v in sorted(variable_rows)])

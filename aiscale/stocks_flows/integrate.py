@@ -446,23 +446,37 @@ def _compiled_fixed_step(system: _System, y0, start, dt, steps, per_save, save_a
     # vector math (.blocked), the last block padded with stopped copies of its first member.
     together = n >= BLOCK
     size = BLOCK if together else FIXED_STEP_BLOCK
+    kernel = system.kernel
+    # the outputs: kept by the block loop at the saves, computed afterwards from the saved
+    # states otherwise, with the same math and at the same times (the loop's t0 + k dt)
+    kept = [name for name in outputs if name in kernel.variable_index]
+    outv = np.empty((len(save_at), len(kept), n))
+    keep_rows = kernel.block_variable_rows[[kernel.variable_index[name] for name in kept]]
     k = nfev = 0
     for a in range(0, n, size):
         b = slice(a, min(a + size, n))
-        arrays = [y0[:, b], P[:, b], out[:, :, b], active[b], event_k[b], event_phase[b], g0[b], g1[b]]
+        arrays = [y0[:, b], P[:, b], out[:, :, b], active[b], event_k[b], event_phase[b], g0[b], g1[b], outv[:, :, b]]
         if together:
             arrays = _padded(arrays, BLOCK)
             arrays[1] = np.ascontiguousarray(arrays[1])  # P read row by row
-        yb, Pb, outb, activeb, kb, phaseb, g0b, g1b = arrays
-        loop = system.kernel.block_fixed_steps if together else system.kernel.fixed_steps
-        k_b, nfev_b = loop(float(start), float(dt), steps, per_save, method == "rk4", yb, Pb, outb,
-                           system.log_rows, clamp_rows, system._positive_rows, system._log_max, system._log_rate,
-                           activeb, kb, phaseb, g0b, g1b)
+        yb, Pb, outb, activeb, kb, phaseb, g0b, g1b, outvb = arrays
+        common = (float(start), float(dt), steps, per_save, method == "rk4", yb, Pb, outb, system.log_rows,
+                  clamp_rows, system._positive_rows, system._log_max, system._log_rate, activeb, kb, phaseb, g0b, g1b)
+        if together:
+            k_b, nfev_b = kernel.block_fixed_steps(*common, outvb, keep_rows)
+        else:
+            k_b, nfev_b = kernel.fixed_steps(*common)
         if together and b.stop - b.start < BLOCK:  # back from the padded copies
             m = b.stop - b.start
-            for whole, part in zip((out, active, event_k, event_phase, g0, g1), (outb, activeb, kb, phaseb, g0b, g1b)):
+            for whole, part in zip((out, active, event_k, event_phase, g0, g1, outv),
+                                   (outb, activeb, kb, phaseb, g0b, g1b, outvb)):
                 whole[..., b] = part[..., :m]
         k, nfev = max(k, k_b), max(nfev, nfev_b)  # as if every block were evaluated together
+    if together:
+        captured = {name: outv[:, q] for q, name in enumerate(kept)}
+    else:
+        step_times = float(start) + (np.arange(len(save_at)) * per_save) * float(dt)
+        captured = kernel.capture(step_times, out, P, kept, vector=True)
     system.nfev += nfev
     events: list[Event] = []
     for m in sorted(np.flatnonzero(event_k >= 0), key=lambda m: (event_k[m], event_phase[m], m)):
@@ -476,8 +490,7 @@ def _compiled_fixed_step(system: _System, y0, start, dt, steps, per_save, save_a
         stop_time[m] = t
     stats = {"method": method, "dt": dt, "nfev": system.nfev, "steps": int(k), "status": "completed",
              "log_space_states": [plan.state_names[i] for i in system.log_rows]}
-    return Trajectory(save_at, out, stop_time, events, stats,
-                      captured=system.kernel.capture(save_at, out, P, outputs))
+    return Trajectory(save_at, out, stop_time, events, stats, captured=captured)
 
 
 def _padded(arrays: list[np.ndarray], size: int) -> list[np.ndarray]:

@@ -100,6 +100,32 @@ SOLVER_RATES_INLINE = ("@njit(cache=True, error_model='numpy', nogil=True, inlin
 FIXED = (f"UniTuple(int64, 2)(float64, float64, int64, int64, boolean, {_A2}, {_A2}, float64[:, :, :], "
          "int64[:], int64[:], int64[:], float64, float64, boolean[:], int64[:], int64[:], float64[:], float64[:])")
 VARIABLES = "void(float64[:], float64[:, :, :], float64[:, :], float64[:, :, :], int64[:])"
+# the block loop's: FIXED's with P C-ordered (the right-hand side reads it row by row:
+# typed "A", its loops over a block are not vectorised), and the outputs kept at the
+# saves, OUTV (T, K, BLOCK), with the rows of the working array that hold them
+BLOCK_FIXED = (f"UniTuple(int64, 2)(float64, float64, int64, int64, boolean, {_A2}, float64[:, ::1], float64[:, :, :], "
+               "int64[:], int64[:], int64[:], float64, float64, boolean[:], int64[:], int64[:], float64[:], float64[:], "
+               "float64[:, :, :], int64[:])")
+
+# The blow-up indicator's crossings at step k, the same in both fixed-step loops: a
+# running member whose indicator g crosses zero stops (at the start: is at or past it),
+# its step and indicator values kept for the event; whether any member still runs.
+CROSSINGS = """@njit(cache=True, error_model='numpy', nogil=True, inline='always')
+def _crossings(k, g, g_old, active, event_k, event_phase, event_g0, event_g1):
+    running = False
+    for m in range(len(g)):
+        if active[m]:
+            if k == 0:
+                if g[m] >= 0:
+                    active[m] = False
+                    event_k[m], event_phase[m], event_g0[m], event_g1[m] = 0, 0, g[m], g[m]
+            elif g_old[m] < 0 and g[m] >= 0:
+                active[m] = False
+                event_k[m], event_phase[m], event_g0[m], event_g1[m] = k, 0, g_old[m], g[m]
+        g_old[m] = g[m]
+        running = running or active[m]
+    return running
+"""
 
 FIXED_STEPS = """@njit(cache=True, error_model='numpy', nogil=True, inline='always')
 def _rate(y, dy, out, log_rows):
@@ -178,24 +204,10 @@ def fixed_steps(t0, dt, steps, per_save, rk4, Y0, P, OUT, log_rows, clamp_rows, 
         flow_derivatives(t, y, P, dy, V, active)
         nfev += 1
         blowup_indicator(y, dy, positive_rows, log_max, log_rate, g)
-        for m in range(N):
-            if not active[m]:
-                continue
-            if k == 0:
-                if g[m] >= 0:
-                    active[m] = False
-                    event_k[m], event_phase[m], event_g0[m], event_g1[m] = 0, 0, g[m], g[m]
-            elif g_old[m] < 0 and g[m] >= 0:
-                active[m] = False
-                event_k[m], event_phase[m], event_g0[m], event_g1[m] = k, 0, g_old[m], g[m]
-        for m in range(N):
-            g_old[m] = g[m]
+        running = _crossings(k, g, g_old, active, event_k, event_phase, event_g0, event_g1)
         if k % per_save == 0:
             last_saved = k // per_save
             _save(OUT, last_saved, y)
-        running = False
-        for m in range(N):
-            running = running or active[m]
         if k == steps or not running:
             break
         _rate(y, dy, k1, log_rows)
@@ -280,6 +292,13 @@ def _stage(t, z, h, k, ys, P, out, V, active, is_log, log_rows):
 
 
 @njit(cache=True, error_model='numpy', nogil=True, inline='always')
+def _save(OUT, s, y):
+    for i in range(y.shape[0]):
+        for j in range(BLOCK):
+            OUT[s, i, j] = y[i, j]
+
+
+@njit(cache=True, error_model='numpy', nogil=True, inline='always')
 def _blowup(y, dy, positive_rows, log_max, log_rate, g, biggest, check, fastest):
     # blowup_indicator's values, its loops over the block's members
     n = y.shape[0]
@@ -309,10 +328,12 @@ def _blowup(y, dy, positive_rows, log_max, log_rate, g, biggest, check, fastest)
 
 @njit(FIXED_SIGNATURE, cache=True, error_model='numpy', nogil=True)
 def fixed_steps(t0, dt, steps, per_save, rk4, Y0, P, OUT, log_rows, clamp_rows, positive_rows,
-                log_max, log_rate, active, event_k, event_phase, event_g0, event_g1):
-    # OUT[s]: the states at save s (members that stopped held at their last state)
+                log_max, log_rate, active, event_k, event_phase, event_g0, event_g1, OUTV, keep_rows):
+    # OUT[s]: the states at save s (members that stopped held at their last state);
+    # OUTV[s, q]: the variable in row keep_rows[q] of derivatives' working array: at a
+    # save, derivatives (every variable) takes the place of flow_derivatives
     n, N = Y0.shape
-    if N != BLOCK or P.shape[1] != BLOCK or OUT.shape[2] != BLOCK:
+    if N != BLOCK or P.shape[1] != BLOCK or OUT.shape[2] != BLOCK or OUTV.shape[2] != BLOCK:
         raise ValueError('the block loop takes exactly BLOCK members')
     is_log = np.zeros(n, dtype=np.bool_)
     for r in log_rows:
@@ -343,29 +364,16 @@ def fixed_steps(t0, dt, steps, per_save, rk4, Y0, P, OUT, log_rows, clamp_rows, 
     k = 0
     for k in range(steps + 1):
         t = t0 + k * dt
-        flow_derivatives(t, y, P, k1, V, active)
+        if k % per_save == 0:
+            derivatives(t, y, P, k1, active, keep_rows, OUTV[k // per_save])
+        else:
+            flow_derivatives(t, y, P, k1, V, active)
         nfev += 1
         _blowup(y, k1, positive_rows, log_max, log_rate, g, work[0], work[1], work[2])
-        for m in range(BLOCK):
-            if not active[m]:
-                continue
-            if k == 0:
-                if g[m] >= 0:
-                    active[m] = False
-                    event_k[m], event_phase[m], event_g0[m], event_g1[m] = 0, 0, g[m], g[m]
-            elif g_old[m] < 0 and g[m] >= 0:
-                active[m] = False
-                event_k[m], event_phase[m], event_g0[m], event_g1[m] = k, 0, g_old[m], g[m]
-        for m in range(BLOCK):
-            g_old[m] = g[m]
+        running = _crossings(k, g, g_old, active, event_k, event_phase, event_g0, event_g1)
         if k % per_save == 0:
             last_saved = k // per_save
-            for i in range(n):
-                for j in range(BLOCK):
-                    OUT[last_saved, i, j] = y[i, j]
-        running = False
-        for m in range(BLOCK):
-            running = running or active[m]
+            _save(OUT, last_saved, y)
         if k == steps or not running:
             break
         _to_rates(y, k1, log_rows)
@@ -406,9 +414,8 @@ def fixed_steps(t0, dt, steps, per_save, rk4, Y0, P, OUT, log_rows, clamp_rows, 
                 for j in range(BLOCK):
                     z[i, j] = z_new[i, j] if take[j] else z[i, j]
                     y[i, j] = y_new[i, j] if take[j] else y[i, j]
-    for s in range(last_saved + 1, OUT.shape[0]):
-        for i in range(n):
-            for j in range(BLOCK):
-                OUT[s, i, j] = y[i, j]
+    for s in range(last_saved + 1, OUT.shape[0]):  # every member stopped: held
+        derivatives(t0 + (s * per_save) * dt, y, P, k2, active, keep_rows, OUTV[s])
+        _save(OUT, s, y)
     return k, nfev
 """

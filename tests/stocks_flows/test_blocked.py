@@ -42,7 +42,7 @@ def test_the_block_loop_refuses_other_sizes(jit):
     with pytest.raises(ValueError, match=f"exactly {BLOCK} members"):
         kernel.block_fixed_steps(0.0, 0.25, 4, 1, True, np.ones((n, 3)), P, np.empty((5, n, 3)), none, none,
                                  none, 700.0, np.nan, np.ones(3, bool), np.full(3, -1), np.zeros(3, np.int64),
-                                 np.zeros(3), np.zeros(3))
+                                 np.zeros(3), np.zeros(3), np.empty((5, 0, 3)), none)
 
 
 def test_lowering_refuses_statements_it_does_not_know():
