@@ -485,11 +485,16 @@ def cache_dir(part: str) -> Path:
 
 
 def _load_cached(source: str) -> Any:
-    """Import ``source`` as a module from a file named after its hash (numba caches
-    its compiled code beside it, keyed on the file)."""
+    """Import ``source`` as a module from a file named after its hash and that of the
+    helpers it calls (numba caches its compiled code beside it, keyed on the file)."""
     import numba
 
-    digest = hashlib.sha256(f"{source}\n{numba.__version__}\n{np.__version__}".encode()).hexdigest()[:20]
+    from . import runtime
+
+    # (numba compiles the helpers a kernel calls into the kernel's own cached code: the
+    # helpers' source is part of the key, or a changed helper would keep its old code)
+    helpers = Path(runtime.__file__).read_text()
+    digest = hashlib.sha256(f"{source}\n{helpers}\n{numba.__version__}\n{np.__version__}".encode()).hexdigest()[:20]
     name = f"aiscale_kernel_{digest}"
     if name in sys.modules:
         return sys.modules[name]

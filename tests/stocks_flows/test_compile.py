@@ -257,3 +257,20 @@ def test_fixed_step_ensembles_in_blocks_equal_one_block(jit, monkeypatch):
     for name in ("size", "tank", "headroom", "filling", "stop_time", "blowup_time"):
         np.testing.assert_array_equal(blocks[name].values, whole[name].values, err_msg=name)
     assert blocks.attrs["stats"] == whole.attrs["stats"] and blocks.attrs["events"] == whole.attrs["events"]
+
+
+def test_a_kernel_is_compiled_again_when_the_helpers_it_calls_change(tmp_path, monkeypatch):
+    """numba compiles the helpers a kernel calls (.runtime) into the kernel's cached
+    code: a changed helper gives the kernel another cache file, not the old code."""
+    from aiscale.stocks_flows import compile as compiler
+    from aiscale.stocks_flows import runtime
+
+    monkeypatch.setenv("AISCALE_CACHE", str(tmp_path))
+    source = "# a kernel\nVALUE = 1\n"
+    before = compiler._load_cached(source).__name__
+    changed = tmp_path / "runtime.py"
+    changed.write_text(open(runtime.__file__).read() + "\n# a changed helper\n")
+    monkeypatch.setattr(runtime, "__file__", str(changed))
+    after = compiler._load_cached(source).__name__
+    assert after != before and sorted(p.name for p in (tmp_path / "kernels").glob("*.py")) == sorted(
+        [f"{before}.py", f"{after}.py"])
