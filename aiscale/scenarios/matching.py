@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -48,13 +48,7 @@ class HistoryCheck:
 
     @classmethod
     def make(cls, names: Iterable[str], times: np.ndarray, tolerance: float = TOLERANCE_SIGMAS) -> HistoryCheck:
-        from ..calibration.series import SERIES, model_series
-
-        obs, _ = model_series(observations(), names)
-        end = float(times[-1])
-        covered = [(row.year + (0.5 if SERIES[row.series].sampling == "mid-year" else 1.0)) <= end + 1e-9
-                   for row in obs.itertuples()]
-        return cls(obs[covered].reset_index(drop=True), np.asarray(times, dtype=float), tolerance)
+        return _history_check(tuple(names), tuple(np.asarray(times, dtype=float).tolist()), float(tolerance))
 
     @property
     def variables(self) -> list[str]:
@@ -106,16 +100,25 @@ class HistoryCheck:
         by the series' rule; -inf/NaN where the model value is not positive. Each
         member's arithmetic is its own (no matrix product), so the result does not
         depend on how members are chunked."""
-        from ..calibration.series import SERIES, sampling_weights
-
         first = np.atleast_2d(outputs[self.variables[0]])
         out = np.empty((first.shape[0], len(self.observations)))
-        for k, row in enumerate(self.observations.itertuples()):
+        for k, (variable, nz, weights) in enumerate(self._samplings):
+            values = np.atleast_2d(outputs[variable])[:, nz]
+            out[:, k] = np.log10(np.sum(values * weights, axis=1))
+        return out
+
+    @cached_property
+    def _samplings(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """For each observation: the model output, the saved times its rule samples, and
+        their weights (computed once: every chunk of an ensemble reads them)."""
+        from ..calibration.series import SERIES, sampling_weights
+
+        out = []
+        for row in self.observations.itertuples():
             s = SERIES[row.series]
             w = sampling_weights(self.times, int(row.year), s.sampling)
             nz = np.flatnonzero(w)
-            values = np.atleast_2d(outputs[s.variable])[:, nz]
-            out[:, k] = np.log10(np.sum(values * w[nz], axis=1))
+            out.append((s.variable, nz, w[nz]))
         return out
 
     def describe(self) -> str:
@@ -128,6 +131,21 @@ class HistoryCheck:
                 f"({', '.join(SERIES[s].title for s in self.series)}); every series' root-mean-square residual "
                 f"within {self.tolerance:g} sigma (sigma: its scatter in the calibration, 0.15-0.4 orders of "
                 "magnitude)")
+
+
+@lru_cache(maxsize=16)
+def _history_check(names: tuple[str, ...], times: tuple[float, ...], tolerance: float) -> HistoryCheck:
+    """:meth:`HistoryCheck.make`, once per process for the same arguments (every chunk of
+    an ensemble asks for the same check; the check is immutable)."""
+    from ..calibration.series import SERIES, model_series
+
+    obs, _ = model_series(observations(), names)
+    end = times[-1]
+    covered = [(row.year + (0.5 if SERIES[row.series].sampling == "mid-year" else 1.0)) <= end + 1e-9
+               for row in obs.itertuples()]
+    saved = np.array(times)
+    saved.flags.writeable = False  # (shared by every caller)
+    return HistoryCheck(obs[covered].reset_index(drop=True), saved, tolerance)
 
 
 START_REASON = "inconsistent with the start"

@@ -151,8 +151,26 @@ def _peak_growth_over_window(times: np.ndarray, values: np.ndarray, mask: np.nda
     if not ends.any():
         return np.full(values.shape[0], np.nan)
     logs = np.log(np.maximum(values, 1e-300))
-    before = np.stack([np.interp(times[ends] - window, times, row) for row in logs])
+    before = _interp_each_row(times[ends] - window, times, logs)
     return np.exp(_peak(logs[:, ends] - before, mask[:, ends]))
+
+
+def _interp_each_row(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
+    """``np.interp(x, xp, row)`` for every row of ``fp`` (N, len(xp)) at once, with
+    numpy's arithmetic (a point on a node takes the node's value; between nodes the
+    slope times the distance from the left node, from the right one if that is NaN)."""
+    j = np.searchsorted(xp, x, side="right") - 1          # xp[j] <= x < xp[j + 1]
+    last = len(xp) - 1
+    lo, hi = np.clip(j, 0, last), np.clip(j + 1, 0, last)
+    on_node = (j >= last) | (xp[lo] == x)
+    with np.errstate(all="ignore"):
+        slope = (fp[:, hi] - fp[:, lo]) / (xp[hi] - xp[lo])
+        between = slope * (x - xp[lo]) + fp[:, lo]
+        retry = slope * (x - xp[hi]) + fp[:, hi]
+    between = np.where(np.isnan(between), np.where(np.isnan(retry) & (fp[:, lo] == fp[:, hi]), fp[:, lo], retry),
+                       between)
+    out = np.where(on_node, fp[:, lo], between)
+    return np.where(np.isnan(x), x, np.where(j < 0, fp[:, :1], out))
 
 
 def _free_windows(times: np.ndarray, held: np.ndarray, window: float = GROWTH_WINDOW_YEARS) -> np.ndarray:

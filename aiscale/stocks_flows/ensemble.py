@@ -112,6 +112,12 @@ def _evaluate_in_blocks(model: Model, trajectory: Trajectory, params: dict, name
     """Each output as a (run, time) array, evaluated ``block`` saved times at a time."""
     times, states = trajectory.times, trajectory.states
     n_runs = states.shape[2]
+    plan = model.plan
+    if trajectory.captured and all(name in trajectory.captured or name in plan.state_index for name in names):
+        # nothing to evaluate (the kernel kept every variable asked for): each output is
+        # a copy, run by run
+        values = evaluate_outputs(model, times, states, params, trajectory.frozen, names, trajectory.captured)
+        return {name: np.ascontiguousarray(v.T) for name, v in values.items()}
     out = {name: np.empty((n_runs, len(times))) for name in names}
     for s in range(0, len(times), block):
         part = slice(s, s + block)

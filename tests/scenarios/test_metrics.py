@@ -121,3 +121,18 @@ def test_acceptance_every_builtin_scenario_and_preset_reaches_2060_with_its_take
         assert 0 < metrics["takeoff_automation_years"] < 10 and 0 < metrics["takeoff_gwp_years"] < 10, preset
     fast, slow = library_runs["aggressive"][2], library_runs["ftm-best-guess"][2]
     assert fast["takeoff_automation_years"] < slow["takeoff_automation_years"]
+
+
+def test_growth_windows_interpolate_every_run_as_numpy_does():
+    """The growth metrics read each run at t - 1 year for every t at once: numpy's
+    interp row by row, bit for bit (nodes, between nodes, before the first, NaN)."""
+    from aiscale.scenarios.metrics import _interp_each_row
+
+    rng = np.random.default_rng(0)
+    xp = np.sort(rng.uniform(0, 10, 30))
+    xp[5] = xp[4]  # a repeated node
+    fp = rng.normal(size=(50, 30))
+    fp[3, 7], fp[4], fp[5, 10] = np.nan, np.inf, -np.inf
+    x = np.concatenate([rng.uniform(-1, 11, 200), xp, [np.nan]])
+    want = np.stack([np.interp(x, xp, row) for row in fp])
+    np.testing.assert_array_equal(_interp_each_row(x, xp, fp), want)
