@@ -99,3 +99,19 @@ def test_empirical_and_narrowed_marginals_and_truncated_sampling():
     assert 2.0 <= cut["a"].min() and cut["a"].max() <= 6.0
     np.testing.assert_array_equal(cut["b"], full["b"])  # the other marginal is unchanged
     np.testing.assert_allclose(cut["a"], 2.0 + 0.4 * full["a"])  # same ranks, rescaled quantiles
+
+
+def test_large_draws_are_the_same_on_one_thread_or_several(monkeypatch):
+    """The copula's marginals of a large draw are computed on several threads: the same
+    numbers as on one."""
+    from aiscale.scenarios import distributions, load_scenario
+
+    scenario = load_scenario("baseline")
+    marginals = scenario.uncertainty()
+    n = -(-1_000_000 // sum(d.varied for d, _, _ in marginals.values()))  # enough for threads
+    threaded = distributions.sample(marginals, n, 3, scenario.correlations)
+    monkeypatch.setattr(distributions.os, "cpu_count", lambda: 1)
+    single = distributions.sample(marginals, n, 3, scenario.correlations)
+    assert threaded.keys() == single.keys()
+    for name in single:
+        np.testing.assert_array_equal(threaded[name], single[name], err_msg=name)
