@@ -16,10 +16,12 @@ a block of :data:`BLOCK` members:
   ``W`` apart and vectorise the fused loops without run-time checks.
 
 Same arithmetic, same bits: a member computed in a block equals the same member computed
-alone by the scalar loop. Measured on the AI model (78 states, 27 powers and 15 logarithms
-an evaluation, AVX-512): 0.33 us a member-evaluation against 0.66 us for the scalar
-kernel; see ``benchmarks/README.md``. Single runs and the adaptive solvers keep the
-scalar kernel and the math library.
+alone by the scalar loop. Measured on the AI model (78 states; after the compiler's
+sharing of costly calls, 23 powers and 13 logarithms an evaluation): about 0.26 us a
+member-evaluation against 0.66 us for the scalar kernel; see ``benchmarks/README.md``.
+:func:`lower_variables` writes the same for the full ``derivatives`` (every variable),
+which the block loop evaluates at the saves to keep the outputs. Single runs and the
+adaptive solvers keep the scalar kernel and the math library.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import re
 from typing import NamedTuple
 
 #: members a block computes together (a multiple of every vector width; 64 measured
-#: fastest: 8 or 16 leave the loops' overhead uncovered)
+#: fastest: 32 took 1.4x as long, 128 was no faster)
 BLOCK = 64
 #: consecutive statements that share one loop over the block (8: fastest measured; one
 #: loop for a whole run of statements stopped LLVM vectorising it)
