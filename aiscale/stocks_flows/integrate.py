@@ -431,7 +431,8 @@ def _compiled_fixed_step(system: _System, y0, start, dt, steps, per_save, save_a
                          stop_time, outputs) -> Trajectory:
     """:func:`_fixed_step` as one call of the kernel's compiled loop (no threshold events,
     pipelines or varying stage times: the blow-up indicator is the only event); the
-    kernel's variables among ``outputs`` are computed at the saved states after it."""
+    kernel's variables among ``outputs`` are kept by the block loop at the saves, or
+    computed at the saved states after the one-member loop, with the same math."""
     plan, n = system.plan, system.n
     ns, _ = system.state_derivatives(start, y0)
     plan.check_stages(ns, dt, start)

@@ -10,11 +10,13 @@ from __future__ import annotations
 # (which runs when there are threshold events, DELAY FIXED pipelines or stage times that
 # vary) but for exp, log and pow (.runtime's vector math: within an ulp of numpy's, pow
 # within (1 + |y log x|) ulp). Only the variables the flows need are evaluated; the
-# outputs are computed at the saved states afterwards. A member whose indicator crosses
+# outputs are computed at the saved states afterwards (BLOCK_STEPS, below, keeps them as
+# it goes, with the same math: the same bits). A member whose indicator crosses
 # zero, or whose state stops being finite, stops; its step and indicator values are
 # returned for the event.
 # Explicit signatures of layout "A" (any strides): one compiled version serves single
-# runs (C-contiguous) and ensembles (arrays stored member by member, Fortran order).
+# runs (C-contiguous) and ensembles (arrays stored member by member, Fortran order); the
+# block loop's P is C-ordered (BLOCK_FIXED).
 _A2 = "float64[:, :]"
 HOIST = f"void({_A2})"
 DERIVATIVES = f"void(float64, {_A2}, {_A2}, {_A2}, {_A2}, boolean[:])"
