@@ -10,7 +10,7 @@ import heapq
 
 import numpy as np
 
-from .compile import Kernel, NumpyCode, jit_wanted
+from .compile import Kernel, NumpyCode, _ancestors, jit_wanted
 from .elements import Builtin, Equation
 from .errors import ModelValidationError, did_you_mean
 from .expr import Expr, trace
@@ -153,6 +153,7 @@ class Plan:
             raise ModelValidationError([("unit", msg) for msg in unit_problems])
         self._kernel: Kernel | None | bool = False  # compiled on first use
         self._last_initial: tuple | None = None     # (key, (states, frozen values))
+        self._initial_code: NumpyCode | None = None  # built on first use (_evaluate_initial)
         # Switching times of test inputs (step, ramp, pulse, pulse train) read off the
         # trees, and those equations declare (interventions): adaptive solvers stop at
         # them instead of stepping over.
@@ -301,7 +302,7 @@ class Plan:
                 fixed[name] = np.zeros(n)
             eqs = self.spec.equations
             for _ in range(200):
-                ns = self.evaluate(t0, y, params, fixed)
+                ns = self._evaluate_initial(t0, y, params, fixed)
                 new_fixed = {name: np.broadcast_to(ns[eqs[name].initial_value_of], (n,)).astype(float)
                              for name in self.frozen_names}
                 ns.update(new_fixed)
@@ -315,6 +316,27 @@ class Plan:
                 if converged:
                     break
         return y, fixed
+
+    def _evaluate_initial(self, t0: float, y: np.ndarray, params: Mapping[str, Any],
+                          fixed: Mapping[str, Any]) -> dict[str, Any]:
+        """:meth:`evaluate` of the equations the initial values read, and only those (the
+        fixed-point iteration evaluates them once per level of delays feeding delays, and
+        they are often under half the model); the same code for each, so the same values."""
+        ns: dict[str, Any] = {**params, **fixed}
+        if not self._step_names.isdisjoint(ns):  # an equation given a value: the general path
+            return self.evaluate(t0, y, params, fixed)
+        if self._initial_code is None:
+            eqs = self.spec.equations
+            sources = [*(i for i in self.state_initials if isinstance(i, str)),
+                       *(eqs[name].initial_value_of for name in self.frozen_names)]
+            needed = _ancestors(self, [name for name in sources if name in self.equations])
+            self._initial_code = NumpyCode(self, self.static_names,
+                                           [name for name in self.dynamic_step_names if name in needed])
+        self._initial_code.static(ns)
+        ns[TIME] = t0
+        ns.update(zip(self.state_names, y))
+        self._initial_code.dynamic(ns)
+        return ns
 
     def _evaluate_named(self, name: str, ns: dict) -> Any:
         if name in ns:
