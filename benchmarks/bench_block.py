@@ -64,22 +64,22 @@ def main() -> None:
           f"{1e9 * best / members / evaluations:.0f} ns a member-evaluation ({1e3 * best / members:.3f} ms a member)")
 
     @njit
-    def repeat(function, times, t, Y, P, DY, V, active):
+    def repeat(function, times, t, Y, P, DY, active, no_rows, none):
         for _ in range(times):
-            function(t, Y, P, DY, V, active)
+            function(t, Y, P, DY, active, no_rows, none)
 
     first = calls[0]
     Y = np.ascontiguousarray(first[5])
     P, active = first[6], np.ones(BLOCK, dtype=np.bool_)
-    DY, V = np.empty_like(Y), np.empty((1, BLOCK))
-    flows = kernel._block_loops.flow_derivatives
-    repeat(flows, 1, first[0], Y, P, DY, V, active)
+    DY, no_rows, none = np.empty_like(Y), np.zeros(0, dtype=np.int64), np.empty((0, BLOCK))
+    derivatives = kernel._block_loops.derivatives
+    repeat(derivatives, 1, first[0], Y, P, DY, active, no_rows, none)
     times, best = 20_000, np.inf
     for _ in range(args.repeats):
         start = time.process_time()
-        repeat(flows, times, first[0], Y, P, DY, V, active)
+        repeat(derivatives, times, first[0], Y, P, DY, active, no_rows, none)
         best = min(best, time.process_time() - start)
-    print(f"right-hand side alone (flow_derivatives, one block at 2012): {1e9 * best / times / BLOCK:.0f} ns "
+    print(f"right-hand side alone (what the flows need, one block at 2012): {1e9 * best / times / BLOCK:.0f} ns "
           "a member-evaluation")
 
 

@@ -19,9 +19,9 @@ Same arithmetic, same bits: a member computed in a block equals the same member 
 alone by the scalar loop. Measured on the AI model (78 states; after the compiler's
 sharing of costly calls, 23 powers and 13 logarithms an evaluation): about 0.26 us a
 member-evaluation against 0.66 us for the scalar kernel; see ``benchmarks/README.md``.
-:func:`lower_variables` writes the same for the full ``derivatives`` (every variable),
-which the block loop evaluates at the saves to keep the outputs. Single runs and the
-adaptive solvers keep the scalar kernel and the math library.
+The block loop's one function computes what the flows need, and at the saves every
+variable too, to keep the outputs. Single runs and the adaptive solvers keep the scalar
+kernel and the math library.
 """
 
 from __future__ import annotations
@@ -109,28 +109,43 @@ def _parse(text: str) -> ast.AST:
 
 
 class Lowered(NamedTuple):
-    """A right-hand side for a block that also gives the variables asked for."""
+    """The block right-hand side :func:`lower` writes."""
 
     source: str              # of name(t, Y, P, DY, active, keep_rows, KEPT): KEPT[q] = W[keep_rows[q]]
     variable_rows: list[int]  # the row of W of each variable the scalar body keeps (V[k, m] = ...)
 
 
-def lower(body: list[str], name: str = "block_flow_derivatives") -> str:
-    """The source of ``name(t, Y, P, DY, V, active)``: the scalar kernel's statements
-    ``body`` (those of ``flow_derivatives`` for one member ``m``, with vector math, no
-    variable kept: ``V`` is unused) for ``BLOCK`` members. ``Y`` and ``DY`` are read and
-    written row by row (give them C-ordered, members contiguous), as is ``P``."""
-    return _lower(body, name, keeps=False).source
+_ROW = re.compile(r"W\[(\d+), j\]")
+_CALL = re.compile(r"\w+\(W, ([\d, ]+)\)")
 
 
-def lower_variables(body: list[str], name: str = "block_derivatives") -> Lowered:
-    """:func:`lower` for a body that also keeps variables (``V[k, m] = x``, the scalar
-    ``derivatives``): the function copies the rows ``keep_rows`` of its working array
-    into ``KEPT``; variable ``k`` is in row ``Lowered.variable_rows[k]``."""
-    return _lower(body, name, keeps=True)
+def _needed_for_rates(statements: list[tuple[str, str]]) -> set[int]:
+    """The positions of the statements that the rates (``DY[...] = d``) read, directly or
+    not (the others compute variables only a caller asks for)."""
+    needed: set[int] = set()
+    rows: set[int] = set()
+    for k in range(len(statements) - 1, -1, -1):  # a row is written before it is read
+        kind, text = statements[k]
+        if kind == "call":
+            *read, written = (int(a) for a in _CALL.fullmatch(text).group(1).split(", "))  # type: ignore[union-attr]
+        else:
+            found = [int(r) for r in _ROW.findall(text)]
+            defines = text.startswith("W[")
+            written, read = (found[0], found[1:]) if defines else (None, found)
+        if "DY[" in text or written in rows:
+            needed.add(k)
+            rows.update(read)
+    return needed
 
 
-def _lower(body: list[str], name: str, keeps: bool) -> Lowered:
+def lower(body: list[str], name: str = "block_derivatives") -> Lowered:
+    """The source of ``name(t, Y, P, DY, active, keep_rows, KEPT)``: the scalar kernel's
+    statements ``body`` (those of ``derivatives`` for one member ``m``, with vector math)
+    for ``BLOCK`` members. ``Y``, ``DY`` and ``P`` are read and written row by row (give
+    them C-ordered, members contiguous). The statements the rates need come first; the
+    others (variables only a caller asks for) run only when ``keep_rows`` is not empty,
+    and the rows ``keep_rows`` of the working array are then copied into ``KEPT``:
+    variable ``k`` (``V[k, m] = x`` in ``body``) is in row ``Lowered.variable_rows[k]``."""
     rows: dict[str, str] = {}
     variable_rows: dict[int, int] = {}
     statements: list[tuple[str, str]] = []   # ("loop", statement for member j) | ("call", ...)
@@ -158,7 +173,7 @@ def _lower(body: list[str], name: str, keeps: bool) -> Lowered:
             statements.append(("loop", f"W[{row}, j] = {value}"))
             k += 1
             continue
-        kept = _KEEP.fullmatch(line) if keeps else None
+        kept = _KEEP.fullmatch(line)
         if kept:  # the variable's row (a row of its own if it is a state, input or the time)
             variable, value = int(kept.group(1)), rows.get(kept.group(2), kept.group(2))
             held = re.fullmatch(r"W\[(\d+), j\]", value)
@@ -187,33 +202,40 @@ def _lower(body: list[str], name: str, keeps: bool) -> Lowered:
             continue
         raise ValueError(f"unexpected statement in the kernel's body: {line!r}")
 
-    out = [f"def {name}(t, Y, P, DY, {'active, keep_rows, KEPT' if keeps else 'V, active'}):",
+    out = [f"def {name}(t, Y, P, DY, active, keep_rows, KEPT):",
            f"    # {BLOCK} members at once (generated from the scalar kernel by aiscale.stocks_flows.blocked)",
            "    n = Y.shape[0]",
            f"    if Y.shape[1] != {BLOCK} or P.shape[1] != {BLOCK} or DY.shape[1] != {BLOCK}:",
            f"        raise ValueError('the block right-hand side takes exactly {BLOCK} members')",
            f"    W = np.empty(({max(count, 1)}, {BLOCK}))"]
-    run: list[str] = []
+    def emit(part: list[tuple[str, str]], indent: str) -> None:
+        run: list[str] = []
 
-    def flush() -> None:
-        for c in range(0, len(run), FUSED):
-            out.append(f"    for j in range({BLOCK}):")
-            out.extend("        " + s for statement in run[c:c + FUSED] for s in statement.split("\n"))
-        run.clear()
+        def flush() -> None:
+            for c in range(0, len(run), FUSED):
+                out.append(f"{indent}for j in range({BLOCK}):")
+                out.extend(f"{indent}    " + s for statement in run[c:c + FUSED] for s in statement.split("\n"))
+            run.clear()
 
-    for kind, statement in statements:
-        if kind == "loop":
-            run.append(statement)
-        else:
-            flush()
-            out.append("    " + statement)
-    flush()
+        for kind, statement in part:
+            if kind == "loop":
+                run.append(statement)
+            else:
+                flush()
+                out.append(indent + statement)
+        flush()
+
+    # what the rates need first; the rest only when variables are asked for (so that one
+    # function serves every evaluation, compiled once)
+    rates = _needed_for_rates(statements)
+    emit([s for k, s in enumerate(statements) if k in rates], "    ")
     out += [f"    for j in range({BLOCK}):",
             "        if not active[j]:",
             "            for i in range(n):",
             "                DY[i, j] = 0.0"]
-    if keeps:
-        out += ["    for q in range(len(keep_rows)):  # the variables asked for (their rows: Lowered.variable_rows)",
-                f"        for j in range({BLOCK}):",
-                "            KEPT[q, j] = W[keep_rows[q], j]"]
+    out.append("    if len(keep_rows) > 0:  # the variables asked for (their rows: Lowered.variable_rows)")
+    emit([s for k, s in enumerate(statements) if k not in rates], "        ")
+    out += ["        for q in range(len(keep_rows)):",
+            f"            for j in range({BLOCK}):",
+            "                KEPT[q, j] = W[keep_rows[q], j]"]
     return Lowered("\n".join(out) + "\n", [variable_rows[v] for v in sorted(variable_rows)])

@@ -280,7 +280,7 @@ def _to_rates(y, dy, log_rows):
 
 
 @njit(cache=True, error_model='numpy', nogil=True, inline='always')
-def _stage(t, z, h, k, ys, P, out, V, active, is_log, log_rows):
+def _stage(t, z, h, k, ys, P, out, active, is_log, log_rows, no_rows, none):
     # an RK4 stage: d(solver variable)/dt at z + h k
     for i in range(z.shape[0]):
         if is_log[i]:
@@ -289,7 +289,7 @@ def _stage(t, z, h, k, ys, P, out, V, active, is_log, log_rows):
         else:
             for j in range(BLOCK):
                 ys[i, j] = z[i, j] + h * k[i, j]
-    flow_derivatives(t, ys, P, out, V, active)
+    derivatives(t, ys, P, out, active, no_rows, none)  # (the flows' part only)
     _to_rates(ys, out, log_rows)
 
 
@@ -332,8 +332,8 @@ def _blowup(y, dy, positive_rows, log_max, log_rate, g, biggest, check, fastest)
 def fixed_steps(t0, dt, steps, per_save, rk4, Y0, P, OUT, log_rows, clamp_rows, positive_rows,
                 log_max, log_rate, active, event_k, event_phase, event_g0, event_g1, OUTV, keep_rows):
     # OUT[s]: the states at save s (members that stopped held at their last state);
-    # OUTV[s, q]: the variable in row keep_rows[q] of derivatives' working array: at a
-    # save, derivatives (every variable) takes the place of flow_derivatives
+    # OUTV[s, q]: the variable in row keep_rows[q] of derivatives' working array, which
+    # computes what the flows need, and at a save every variable too
     n, N = Y0.shape
     if N != BLOCK or P.shape[1] != BLOCK or OUT.shape[2] != BLOCK or OUTV.shape[2] != BLOCK:
         raise ValueError('the block loop takes exactly BLOCK members')
@@ -350,7 +350,9 @@ def fixed_steps(t0, dt, steps, per_save, rk4, Y0, P, OUT, log_rows, clamp_rows, 
             y[i, j] = Y0[i, j]
             z[i, j] = np.log(Y0[i, j]) if is_log[i] else Y0[i, j]
     k1 = np.empty((n, BLOCK))  # d(state)/dt at the step's start, then the solver variables'
-    V = np.empty((1, BLOCK))  # (flow_derivatives keeps no variable)
+    # between saves no variable is kept (views of the arguments: the same array types as
+    # at the saves, so that derivatives is compiled once, not once per type)
+    no_rows, none = keep_rows[:0], OUTV[0, :0]
     k2 = np.empty((n, BLOCK))
     k3 = np.empty((n, BLOCK))
     k4 = np.empty((n, BLOCK))
@@ -369,7 +371,7 @@ def fixed_steps(t0, dt, steps, per_save, rk4, Y0, P, OUT, log_rows, clamp_rows, 
         if k % per_save == 0:
             derivatives(t, y, P, k1, active, keep_rows, OUTV[k // per_save])
         else:
-            flow_derivatives(t, y, P, k1, V, active)
+            derivatives(t, y, P, k1, active, no_rows, none)
         nfev += 1
         _blowup(y, k1, positive_rows, log_max, log_rate, g, work[0], work[1], work[2])
         running = _crossings(k, g, g_old, active, event_k, event_phase, event_g0, event_g1)
@@ -380,9 +382,9 @@ def fixed_steps(t0, dt, steps, per_save, rk4, Y0, P, OUT, log_rows, clamp_rows, 
             break
         _to_rates(y, k1, log_rows)
         if rk4:
-            _stage(t + dt / 2, z, dt / 2, k1, ys, P, k2, V, active, is_log, log_rows)
-            _stage(t + dt / 2, z, dt / 2, k2, ys, P, k3, V, active, is_log, log_rows)
-            _stage(t + dt, z, dt, k3, ys, P, k4, V, active, is_log, log_rows)
+            _stage(t + dt / 2, z, dt / 2, k1, ys, P, k2, active, is_log, log_rows, no_rows, none)
+            _stage(t + dt / 2, z, dt / 2, k2, ys, P, k3, active, is_log, log_rows, no_rows, none)
+            _stage(t + dt, z, dt, k3, ys, P, k4, active, is_log, log_rows, no_rows, none)
             nfev += 3
         # the step: new solver variables, clamped, as states; a running member takes it
         # only if every one is finite (check: 0, or NaN once a state is not finite)

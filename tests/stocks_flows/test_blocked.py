@@ -47,7 +47,7 @@ def test_the_block_loop_refuses_other_sizes(jit):
 
 def test_lowering_refuses_statements_it_does_not_know():
     with pytest.raises(ValueError, match="unexpected statement in the kernel's body: 'print"):
-        lower(["        x0 = Y[0, m]", "        print(x0)"])
+        lower(["        x0 = Y[0, m]", "        print(x0)"])  # noqa
 
 
 @njit(error_model="numpy")
