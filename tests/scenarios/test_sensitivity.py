@@ -37,10 +37,12 @@ def test_sobol_matches_the_analytic_ishigami_indices():
 @pytest.mark.parametrize("seed", [0, 5])
 def test_sobol_intervals_repeat_for_every_seed(seed):
     """The bootstrap is seeded for every seed, 0 (the CLI's default) included: SALib
-    seeds it only for a truthy seed."""
+    seeds it only for a truthy seed. (Unseeded, the intervals differ by a percent or more;
+    seeded, they repeat up to the last bits, which numpy's reductions may round another
+    way from one call to the next: seen with numpy 2.0.)"""
     a, _ = sobol_analysis(ishigami, UNIFORM, 64, seed=seed)
     b, _ = sobol_analysis(ishigami, UNIFORM, 64, seed=seed)
-    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12, atol=0)
 
 
 def test_morris_ranks_the_ishigami_inputs():
