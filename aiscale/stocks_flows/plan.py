@@ -198,18 +198,20 @@ class Plan:
 
     # -------------------------------------------------------------- evaluation
     def evaluate(self, t: float, y: np.ndarray, params: Mapping[str, Any],
-                 fixed: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Every variable at time ``t`` for states ``y`` (shape (n_states, N)).
+                 fixed: Mapping[str, Any] | None = None, code: NumpyCode | None = None) -> dict[str, Any]:
+        """Every variable at time ``t`` for states ``y`` (shape (n_states, N)) (with
+        ``code``, the generated code of a subset of the equations: only those).
 
         An equation whose name is given in ``params`` or ``fixed`` keeps that value."""
         ns: dict[str, Any] = dict(params)
         if fixed:
             ns.update(fixed)
         if self._step_names.isdisjoint(ns):
-            self._run_static(ns)
+            code = code or self.numpy
+            code.static(ns)
             ns[TIME] = t
             ns.update(zip(self.state_names, y))
-            self._run_dynamic(ns)
+            code.dynamic(ns)
             return ns
         ns[TIME] = t
         ns.update(zip(self.state_names, y))
@@ -322,9 +324,6 @@ class Plan:
         """:meth:`evaluate` of the equations the initial values read, and only those (the
         fixed-point iteration evaluates them once per level of delays feeding delays, and
         they are often under half the model); the same code for each, so the same values."""
-        ns: dict[str, Any] = {**params, **fixed}
-        if not self._step_names.isdisjoint(ns):  # an equation given a value: the general path
-            return self.evaluate(t0, y, params, fixed)
         if self._initial_code is None:
             eqs = self.spec.equations
             sources = [*(i for i in self.state_initials if isinstance(i, str)),
@@ -332,11 +331,7 @@ class Plan:
             needed = _ancestors(self, [name for name in sources if name in self.equations])
             self._initial_code = NumpyCode(self, self.static_names,
                                            [name for name in self.dynamic_step_names if name in needed])
-        self._initial_code.static(ns)
-        ns[TIME] = t0
-        ns.update(zip(self.state_names, y))
-        self._initial_code.dynamic(ns)
-        return ns
+        return self.evaluate(t0, y, params, fixed, self._initial_code)
 
     def _evaluate_named(self, name: str, ns: dict) -> Any:
         if name in ns:
